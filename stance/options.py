@@ -1,0 +1,78 @@
+"""One options object per stage. Each is a frozen dataclass with sensible defaults.
+
+The CLI builds these from its flags; library users build them directly::
+
+    from stance.options import ScoreOptions
+    opts = ScoreOptions(batch_size=4096, targets=("NATO",))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SplitOptions:
+    """How pages are split into title, article and comments."""
+
+    #: "auto" sniffs HTML vs plain text; "html" or "text" forces one reader.
+    mode: str = "auto"
+    #: Pages larger than this are refused with a clear error (bytes).
+    max_bytes: int = 32 * 1024 * 1024
+    #: Deeper element nesting than this is flattened rather than recursed into.
+    max_depth: int = 400
+    #: Wall-clock budget for one page, in seconds; past it the page is an error record.
+    timeout: float = 20.0
+    #: Use the learned block classifier for HTML when rules are not confident.
+    learned: bool = True
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """How comments are scored."""
+
+    #: Model directory; None means the shipped ``models/default``.
+    model_dir: Path | None = None
+    #: Comments scored per batch (memory grows linearly with it).
+    batch_size: int = 2048
+    #: Targets used for records that carry no ``target`` of their own (before ``title``).
+    targets: tuple[str, ...] = ()
+    #: Score reply stance toward the parent comment where one is known.
+    reply: bool = True
+    #: Report per-kind incivility probabilities.
+    kinds: bool = True
+    #: Override the decision threshold of the model card for ``incivility.label``.
+    threshold: float | None = None
+    #: Number of decimals kept in the output probabilities.
+    precision: int = 4
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """What ``stance train`` builds and from which data."""
+
+    #: A training config (TOML); None means ``training/default.toml``.
+    config: Path | None = None
+    #: Directory holding the corpora; None means ``$STANCE_DATA_DIR``.
+    data_dir: Path | None = None
+    #: Where the model set is written.
+    output_dir: Path = Path("models/default")
+    #: Which tasks to (re)train; the others are copied from ``base_model_dir`` if given.
+    tasks: tuple[str, ...] = ("incivility", "stance", "reply")
+    #: Cap on rows taken from each corpus (for smoke runs); None takes all.
+    limit: int | None = None
+    #: Random seed for every stochastic step.
+    seed: int = 13
+    #: Extra config overrides, as dotted keys ("incivility.C": 4.0).
+    overrides: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EvaluateOptions:
+    """How ``stance evaluate`` scores labelled rows."""
+
+    model_dir: Path | None = None
+    batch_size: int = 2048
+    #: Decision threshold override for incivility F1.
+    threshold: float | None = None
