@@ -1,0 +1,302 @@
+"""The ``stance`` command line: a thin layer over the library.
+
+Results go to stdout (or ``--output``); logs and progress bars go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stance.errors import StanceError
+
+app = typer.Typer(
+    name="stance",
+    help="Split news pages into article and comments; score each comment's stance and "
+    "incivility. Offline, on millions of comments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+
+PAGE_SUFFIXES = {".html", ".htm", ".xhtml", ".txt", ".text"}
+
+ModelOpt = Annotated[Path | None, typer.Option(
+    "--model", "-m", help="Model directory (default: the shipped models/default).")]
+OutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write results here instead of stdout.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or info logs.")]
+DataDirOpt = Annotated[Path | None, typer.Option(
+    "--data-dir", help="Corpora directory (default: $STANCE_DATA_DIR).")]
+
+
+def _fail(exc: Exception) -> None:
+    from stance.progress import stderr_console
+
+    stderr_console().print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    raise typer.Exit(2)
+
+
+def _setup(quiet: bool) -> None:
+    from stance.progress import setup_logging
+
+    setup_logging(quiet=quiet)
+
+
+def _count_lines(path: Path) -> int | None:
+    try:
+        with path.open("rb") as fh:
+            data_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+        return data_lines
+    except OSError:
+        return None
+
+
+@app.command(epilog="**Examples**\n\n"
+             "`stance split page.html`\n\n"
+             "`stance split dump1.txt dump2.txt -o pages.jsonl`\n\n"
+             "`curl -s https://example.org/story | stance split -`")
+def split(
+    pages: Annotated[list[str], typer.Argument(help="HTML or plain-text pages; '-' reads stdin.")],
+    output: OutputOpt = None,
+    mode: Annotated[str, typer.Option(help="auto, html or text.")] = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Split pages into title, article and comment thread: one JSON object per page."""
+    import sys
+
+    from stance.io import dumps, open_output
+    from stance.options import SplitOptions
+    from stance.splitter import split as split_text
+    from stance.splitter import split_file
+
+    _setup(quiet)
+    if mode not in {"auto", "html", "text"}:
+        _fail(StanceError(f"--mode must be auto, html or text, not {mode!r}"))
+    opts = SplitOptions(mode=mode)
+    failed = 0
+    try:
+        with open_output(output) as out:
+            for page in pages:
+                try:
+                    if page == "-":
+                        result = split_text(sys.stdin.buffer.read(), opts, name="<stdin>")
+                    else:
+                        result = split_file(page, opts)
+                except StanceError as exc:
+                    failed += 1
+                    result = {"source": page, "error": str(exc)}
+                out.write(dumps(result) + "\n")
+    except StanceError as exc:
+        _fail(exc)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command(epilog="**Examples**\n\n"
+             "`stance score comments.jsonl > scored.jsonl`\n\n"
+             "`stance score comments.jsonl --target Russia --target NATO -o scored.jsonl`\n\n"
+             "`stance score page.html` (splits the page; its title is the default target)\n\n"
+             "Input lines: `{\"text\": ..., \"target\": \"NATO\" | [..], \"title\": ..., "
+             "\"id\": ..., \"parent_id\": ..., \"parent_text\": ...}`; other fields pass "
+             "through. A bad line comes back as `{\"error\": ..., \"line\": n}` in its place.")
+def score(
+    file: Annotated[str, typer.Argument(help="Comments JSONL ('-' for stdin), or a page "
+                                             "(.html/.htm/.txt) to split and score.")],
+    model: ModelOpt = None,
+    output: OutputOpt = None,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", "-t", help="Target for records without their own (repeatable).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Comments per batch.")] = 2048,
+    threshold: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Incivility decision threshold (default: model card's).")] = None,
+    reply: Annotated[bool, typer.Option(help="Score reply stance toward parents.")] = True,
+    kinds: Annotated[bool, typer.Option(help="Report incivility kinds.")] = True,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score comments: stance toward each target, incivility, and reply stance."""
+    from stance.io import open_output, read_records, write_records
+    from stance.options import ScoreOptions
+    from stance.progress import Progress, log
+    from stance.scorer import Scorer, comments_to_records
+
+    _setup(quiet)
+    opts = ScoreOptions(model_dir=model, batch_size=batch_size, targets=tuple(target or ()),
+                        threshold=threshold, reply=reply, kinds=kinds)
+    errors = 0
+
+    def counted(records):
+        nonlocal errors
+        for rec in records:
+            if "error" in rec and "line" in rec:
+                errors += 1
+                log.warning(rec["error"])
+            yield rec
+
+    try:
+        scorer = Scorer(model, opts)
+        scorer.card  # noqa: B018  (fail fast on a wrong --model)
+        path = Path(file)
+        total = None
+        if file != "-" and path.suffix.lower() in PAGE_SUFFIXES:
+            from stance.splitter import split_file
+
+            records = comments_to_records(split_file(path))
+            total = len(records)
+        else:
+            records = read_records(file)
+            if file != "-":
+                total = _count_lines(path) if path.is_file() else None
+        with Progress(enabled=not quiet) as bar, open_output(output) as out:
+            scored = scorer.score(counted(records))
+            n = write_records(bar.track(scored, "scoring", total=total, unit="comments"), out)
+        log.info("scored %d records (%d errors)", n, errors)
+    except StanceError as exc:
+        _fail(exc)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command(epilog="**Examples**\n\n"
+                    "`stance train --data-dir ../shared/datasets` (all default models, "
+                    "into models/default)\n\n"
+                    "`stance train --task incivility --output-dir runs/mine`\n\n"
+                    "`stance train --config training/default.toml --limit 2000` (smoke run)")
+def train(
+    data_dir: DataDirOpt = None,
+    config: Annotated[Path | None, typer.Option(
+        help="Training config (default: training/default.toml).")] = None,
+    output_dir: Annotated[Path, typer.Option(
+        "--output-dir", help="Where the model set is written.")] = Path("models/default"),
+    task: Annotated[list[str] | None, typer.Option(
+        help="Train only these tasks (repeatable): incivility, stance, reply, splitter.")] = None,
+    limit: Annotated[int | None, typer.Option(
+        min=1, help="At most this many rows per corpus (smoke runs).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train the default models (or one task) from the corpora and write a model card."""
+    from stance.options import TrainOptions
+    from stance.progress import Progress, stderr_console
+    from stance.train import TASKS
+    from stance.train import train as run_train
+
+    _setup(quiet)
+    opts = TrainOptions(config=config, data_dir=data_dir, output_dir=output_dir,
+                        tasks=tuple(task or TASKS), limit=limit, seed=seed)
+    try:
+        with Progress(enabled=not quiet) as bar:
+            card = run_train(opts, progress=bar)
+    except StanceError as exc:
+        _fail(exc)
+    stderr_console().print(f"wrote {output_dir} ({', '.join(card['files'])})")
+    for name, info in card["tasks"].items():
+        typer.echo(json.dumps({"task": name, "dev": info.get("dev", {})}, ensure_ascii=False))
+
+
+@app.command(epilog="**Examples**\n\n"
+                    "`stance evaluate labelled.jsonl -o metrics.json`\n\n"
+                    "`stance evaluate corpus:semeval2016-task6 corpus:vast --data-dir "
+                    "../shared/datasets` (dev splits)\n\n"
+                    "`stance evaluate corpus:ucc_unhealthy_comments:dev --by domain`\n\n"
+                    "Rows with `target`+`stance` count for stance, `uncivil` for incivility, "
+                    "`parent_text`+`reply_stance` for reply stance.")
+def evaluate(
+    data: Annotated[list[str], typer.Argument(
+        help="Labelled JSONL files, or corpus:NAME[:SPLIT] (split defaults to dev).")],
+    model: ModelOpt = None,
+    output: OutputOpt = None,
+    data_dir: DataDirOpt = None,
+    by: Annotated[str | None, typer.Option(
+        help="Also break metrics down by this row field (e.g. corpus, domain).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows per source.")]
+    = None,
+    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Evaluate a model set on labelled rows and print a metrics table."""
+    from stance.evaluate import contract_view, load_rows
+    from stance.evaluate import evaluate as run_eval
+    from stance.options import EvaluateOptions
+    from stance.progress import log
+
+    _setup(quiet)
+    opts = EvaluateOptions(model_dir=model, threshold=threshold)
+    results: dict[str, dict] = {}
+    bad = 0
+    try:
+        for spec in data:
+            rows, errors = load_rows(spec, data_dir=data_dir, limit=limit)
+            for err in errors:
+                log.warning(err["error"])
+            bad += len(errors)
+            if not rows:
+                log.warning("%s: no labelled rows", spec)
+                continue
+            results[spec] = run_eval(rows, options=opts, by=by)
+    except StanceError as exc:
+        _fail(exc)
+    _print_table(results)
+    if output:
+        payload = (contract_view(next(iter(results.values()))) if len(results) == 1
+                   else {k: contract_view(v) for k, v in results.items()})
+        if by and len(results) == 1:
+            payload["by"] = next(iter(results.values())).get("by", {})
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(payload, indent=2) + "\n", "utf-8")
+    if bad:
+        raise typer.Exit(1)
+
+
+def _print_table(results: dict[str, dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="stance evaluate")
+    for col in ("data", "task", "group", "n", "metric", "value"):
+        table.add_column(col, justify="right" if col in {"n", "value"} else "left")
+
+    def rows(spec: str, task: str, group: str, m: dict, keys) -> None:
+        for key in keys:
+            if key in m:
+                table.add_row(spec, task, group, str(m["n"]), key, f"{m[key]:.4f}")
+
+    for spec, res in results.items():
+        by = res.get("by", {})
+        for task in ("stance", "incivility", "reply_stance"):
+            if task not in res:
+                continue
+            rows(spec, task, "all", res[task], [k for k in res[task] if k != "n"])
+            extra = dict(by.get(task, {}))
+            if task == "incivility":
+                rows(spec, task, "all", extra.pop("all", {"n": 0}), ["ece"])
+                for kind, km in extra.pop("kinds", {}).items():
+                    rows(spec, task, f"kind={kind}", km, ["auc"])
+                extra = next(iter(extra.values()), {})  # the --by field's groups
+            for group, gm in extra.items():
+                rows(spec, task, group, gm, ("f_avg", "macro_f1", "auc", "ece"))
+    Console().print(table)
+
+
+@app.command()
+def corpora(data_dir: DataDirOpt = None) -> None:
+    """List the registered corpora, their licences, and whether they are present."""
+    from stance.corpora import list_corpora
+    from stance.resources import data_dir as resolve
+
+    root = resolve(data_dir)
+    for c in list_corpora():
+        present = "?" if root is None else ("yes" if (root / c.path).exists() else "MISSING")
+        typer.echo(f"{c.name:34} {c.task:13} {c.domain:10} present={present:7} {c.licence}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,207 @@
+"""Evaluate a model set on labelled rows.
+
+Rows are comment records with gold labels:
+
+- ``target`` + ``stance`` (favor/against/none) count for stance (``f_avg``, ``macro_f1``);
+- ``uncivil`` (0/1, or a fraction binarised at 0.5) counts for incivility (``auc``, ``ap``,
+  ``f1`` at the model card's threshold); a row may also carry gold kinds (``insult`` ...);
+- ``parent_text`` + ``reply_stance`` (support/deny/query/comment) count for reply stance.
+
+``f_avg`` is SemEval-2016's measure: the mean of F1(favor) and F1(against).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stance.io import Record, is_error, read_records
+from stance.options import EvaluateOptions
+
+STANCE_LABELS = ("favor", "against", "none")
+REPLY_LABELS = ("support", "deny", "query", "comment")
+
+
+# -- metrics -------------------------------------------------------------------------------
+def stance_metrics(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
+    from sklearn.metrics import f1_score
+
+    per = f1_score(gold, pred, labels=list(STANCE_LABELS), average=None, zero_division=0)
+    present = [lab for lab in STANCE_LABELS if lab in set(gold)]
+    macro = f1_score(gold, pred, labels=present, average="macro", zero_division=0)
+    return {"f_avg": float((per[0] + per[1]) / 2), "macro_f1": float(macro), "n": len(gold)}
+
+
+def reply_metrics(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
+    from sklearn.metrics import f1_score
+
+    macro = f1_score(gold, pred, labels=list(REPLY_LABELS), average="macro", zero_division=0)
+    return {"macro_f1": float(macro), "n": len(gold)}
+
+
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """ECE with equal-width bins: sum over bins of |accuracy - confidence| weighted by size."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    idx = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        mask = idx == b
+        if mask.any():
+            ece += mask.mean() * abs(y[mask].mean() - p[mask].mean())
+    return float(ece)
+
+
+def binary_metrics(y: Sequence[int], p: Sequence[float], threshold: float) -> dict[str, float]:
+    from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+
+    y = np.asarray(y, dtype=int)
+    p = np.asarray(p, dtype=float)
+    two = len(set(y.tolist())) == 2
+    return {
+        "auc": float(roc_auc_score(y, p)) if two else math.nan,
+        "ap": float(average_precision_score(y, p)) if two else math.nan,
+        "f1": float(f1_score(y, p >= threshold, zero_division=0)),
+        "n": int(len(y)),
+        "ece": expected_calibration_error(y, p),
+        "positives": int(y.sum()),
+    }
+
+
+# -- rows ------------------------------------------------------------------------------------
+def _is_label(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None = None
+              ) -> tuple[list[Record], list[Record]]:
+    """Rows of a JSONL file, or of ``corpus:NAME[:SPLIT]`` (default split ``dev``).
+
+    Returns ``(rows, errors)``: unreadable lines become error records, never dropped silently.
+    """
+    if spec.startswith("corpus:"):
+        from stance.corpora import load_corpus
+
+        parts = spec.split(":")
+        name, split = parts[1], (parts[2] if len(parts) > 2 else "dev")
+        ds = load_corpus(name, data_dir=data_dir, split=split, limit=limit)
+        return ds.to_list(), []
+    rows, errors = [], []
+    for rec in read_records(spec):
+        (errors if is_error(rec) else rows).append(rec)
+        if limit and len(rows) >= limit:
+            break
+    return rows, errors
+
+
+def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | None = None,
+             by: str | None = None) -> dict[str, Any]:
+    """Score labelled rows and return metrics per task (only the tasks present).
+
+    With ``by`` (a row field such as ``corpus`` or ``domain``), also a ``by`` breakdown:
+    ``{"by": {task: {value: metrics}}}``; incivility rows with gold kinds add ``kinds``.
+    """
+    from stance.options import ScoreOptions
+    from stance.scorer import Scorer
+
+    options = options or EvaluateOptions()
+    scorer = scorer or Scorer(options.model_dir, ScoreOptions(threshold=options.threshold))
+    rows = list(rows)
+    result: dict[str, Any] = {}
+    breakdown: dict[str, dict[str, Any]] = {}
+
+    st = [r for r in rows if isinstance(r.get("target"), str) and _is_label(r.get("stance"))]
+    if st:
+        pred = _batched(
+            st, options.batch_size,
+            lambda b: _stance_pred(scorer, b))
+        gold = [str(r["stance"]).lower() for r in st]
+        result["stance"] = stance_metrics(gold, pred)
+        if by:
+            breakdown["stance"] = _grouped(st, by, gold, pred, stance_metrics)
+
+    inc = [r for r in rows if _is_label(r.get("uncivil"))]
+    if inc:
+        heads, proba = _inc_proba(scorer, inc, options.batch_size)
+        y = [int(float(r["uncivil"]) >= 0.5) for r in inc]
+        thr = scorer.threshold
+        full = binary_metrics(y, proba[:, 0], thr)
+        result["incivility"] = {k: full[k] for k in ("auc", "ap", "f1", "n")}
+        details: dict[str, Any] = {"all": full}
+        kinds = {}
+        for j, head in enumerate(heads[1:], start=1):
+            mask = [i for i, r in enumerate(inc) if _is_label(r.get(head))]
+            yk = [int(float(inc[i][head]) >= 0.5) for i in mask]
+            if len(set(yk)) == 2:
+                kinds[head] = binary_metrics(yk, proba[mask, j], 0.5)
+        if kinds:
+            details["kinds"] = kinds
+        if by:
+            groups = defaultdict(list)
+            for i, r in enumerate(inc):
+                groups[str(r.get(by))].append(i)
+            details[by] = {
+                g: binary_metrics([y[i] for i in idx], proba[idx, 0], thr)
+                for g, idx in sorted(groups.items())
+            }
+        breakdown["incivility"] = details
+
+    rep = [r for r in rows if isinstance(r.get("parent_text"), str)
+           and _is_label(r.get("reply_stance"))]
+    if rep:
+        pred = _batched(rep, options.batch_size, lambda b: _reply_pred(scorer, b))
+        gold = [str(r["reply_stance"]).lower() for r in rep]
+        result["reply_stance"] = reply_metrics(gold, pred)
+        if by:
+            breakdown["reply_stance"] = _grouped(rep, by, gold, pred, reply_metrics)
+
+    if breakdown:
+        result["by"] = breakdown
+    return result
+
+
+def _batched(rows: list[Record], size: int, fn) -> list:
+    out: list = []
+    for start in range(0, len(rows), size):
+        out.extend(fn(rows[start:start + size]))
+    return out
+
+
+def _stance_pred(scorer, batch: list[Record]) -> list[str]:
+    labels, proba = scorer.stance_proba(
+        [r["text"] for r in batch], [r["target"] for r in batch],
+        [r.get("quote") or "" for r in batch], [r.get("title") or "" for r in batch])
+    return [labels[int(i)] for i in np.argmax(proba, axis=1)]
+
+
+def _reply_pred(scorer, batch: list[Record]) -> list[str]:
+    labels, proba = scorer.reply_proba([r["text"] for r in batch],
+                                       [r["parent_text"] for r in batch])
+    return [labels[int(i)] for i in np.argmax(proba, axis=1)]
+
+
+def _inc_proba(scorer, rows: list[Record], size: int) -> tuple[list[str], np.ndarray]:
+    heads, parts = [], []
+    for start in range(0, len(rows), size):
+        heads, p = scorer.incivility_proba([r["text"] for r in rows[start:start + size]])
+        parts.append(p)
+    return heads, np.vstack(parts)
+
+
+def _grouped(rows, by, gold, pred, metric) -> dict[str, Any]:
+    groups = defaultdict(list)
+    for i, r in enumerate(rows):
+        groups[str(r.get(by))].append(i)
+    return {g: metric([gold[i] for i in idx], [pred[i] for i in idx])
+            for g, idx in sorted(groups.items())}
+
+
+def contract_view(result: dict[str, Any]) -> dict[str, Any]:
+    """Only the contract's keys: ``{task: {metric: value}}`` for the tasks present."""
+    keys = {"stance": ("f_avg", "macro_f1", "n"), "incivility": ("auc", "ap", "f1", "n"),
+            "reply_stance": ("macro_f1", "n")}
+    return {t: {k: result[t][k] for k in ks} for t, ks in keys.items() if t in result}

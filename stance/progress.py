@@ -1,0 +1,98 @@
+"""Progress bars and logging on stderr (stdout is reserved for results)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
+
+log = logging.getLogger("stance")
+
+
+def stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
+    from rich.logging import RichHandler
+
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 0 else logging.INFO)
+    handler = RichHandler(console=stderr_console(), show_path=False, show_time=False)
+    root = logging.getLogger("stance")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+class Progress:
+    """A thin wrapper around rich's progress bar: rate and ETA, on stderr, or nothing."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self._progress = None
+
+    def __enter__(self) -> Progress:
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import Progress as RichProgress
+
+            self._progress = RichProgress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=stderr_console(),
+                transient=False,
+            )
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+            self._progress = None
+
+    def track(self, items: Iterable[T], description: str, total: int | None = None,
+              unit: str = "rows", weight=None) -> Iterator[T]:
+        """Yield ``items``, advancing the bar by ``weight(item)`` (default 1) per item."""
+        if self._progress is None:
+            yield from items
+            return
+        task = self._progress.add_task(description, total=total, rate="")
+        start = self._progress.get_task(task).start_time or 0.0
+        done = 0
+        for item in items:
+            yield item
+            step = weight(item) if weight else 1
+            done += step
+            elapsed = max(self._progress.get_time() - start, 1e-9)
+            self._progress.update(task, advance=step, rate=f"{done / elapsed:,.0f} {unit}/s")
+
+    @contextmanager
+    def stage(self, description: str):
+        """A spinner-like indeterminate task for one stage of work."""
+        if self._progress is None:
+            log.info(description)
+            yield
+            return
+        task = self._progress.add_task(description, total=None, rate="")
+        try:
+            yield
+        finally:
+            self._progress.update(task, total=1, completed=1)

@@ -1,0 +1,247 @@
+"""Score comments for stance, incivility and reply stance with a trained model set.
+
+A model set is a directory holding one fitted scikit-learn Pipeline per task
+(``incivility.joblib``, ``stance.joblib``, ``reply.joblib``) and ``model_card.json``.
+Pipelines are loaded on first use, never at import.
+
+Example::
+
+    from stance.scorer import load
+    scorer = load()                                   # the shipped models/default
+    scorer.predict("You are an idiot", target="NATO")  # {label: score}
+    list(scorer.score([{"text": "NATO must stop expanding.", "target": "NATO expansion"}]))
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stance.errors import ModelError
+from stance.io import Record, is_error
+from stance.options import ScoreOptions
+from stance.resources import default_model_dir
+
+TASK_FILES = {"incivility": "incivility.joblib", "stance": "stance.joblib", "reply": "reply.joblib"}
+
+
+def record_targets(record: Record, default_targets: Sequence[str] = ()) -> list[str]:
+    """Targets of a record: its ``target`` (str or list), else the defaults, else its ``title``."""
+    target = record.get("target")
+    if isinstance(target, str):
+        return [target] if target.strip() else []
+    if isinstance(target, list):
+        return [t for t in target if isinstance(t, str) and t.strip()]
+    if default_targets:
+        return list(default_targets)
+    title = record.get("title")
+    return [title] if isinstance(title, str) and title.strip() else []
+
+
+class Scorer:
+    """A loaded model set. Cheap to construct: pipelines load lazily, per task."""
+
+    def __init__(self, model_dir: str | Path | None = None, options: ScoreOptions | None = None):
+        self.options = options or ScoreOptions()
+        self.model_dir = Path(model_dir or self.options.model_dir or default_model_dir())
+        self._pipelines: dict[str, Any] = {}
+        self._card: dict | None = None
+
+    # -- loading ---------------------------------------------------------------------------
+    @property
+    def card(self) -> dict:
+        if self._card is None:
+            path = self.model_dir / "model_card.json"
+            if not path.exists():
+                raise ModelError(
+                    f"{self.model_dir}: not a stance model directory (no model_card.json); "
+                    "train one with `stance train` or omit --model to use the shipped one"
+                )
+            self._card = json.loads(path.read_text(encoding="utf-8"))
+        return self._card
+
+    def has(self, task: str) -> bool:
+        return (self.model_dir / TASK_FILES[task]).exists()
+
+    def pipeline(self, task: str):
+        if task not in self._pipelines:
+            import joblib
+
+            path = self.model_dir / TASK_FILES[task]
+            if not path.exists():
+                raise ModelError(f"{path}: missing; this model set has no {task!r} model")
+            try:
+                self._pipelines[task] = joblib.load(path)
+            except Exception as exc:  # unpickling errors come in many types
+                raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}: {exc})") from exc
+        return self._pipelines[task]
+
+    @property
+    def threshold(self) -> float:
+        if self.options.threshold is not None:
+            return float(self.options.threshold)
+        return float(self.card.get("tasks", {}).get("incivility", {}).get("threshold", 0.5))
+
+    # -- raw probabilities ------------------------------------------------------------------
+    def incivility_proba(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Calibrated probabilities, one column per head (column 0 is ``uncivil``)."""
+        import pandas as pd
+
+        pipe = self.pipeline("incivility")
+        proba = np.asarray(pipe.predict_proba(pd.DataFrame({"text": list(texts)})))
+        return list(pipe[-1].heads_), proba
+
+    def stance_proba(self, texts: Sequence[str], targets: Sequence[str],
+                     quotes: Sequence[str] | None = None,
+                     titles: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
+        import pandas as pd
+
+        n = len(texts)
+        df = pd.DataFrame({
+            "text": list(texts),
+            "target": list(targets),
+            "quote": list(quotes) if quotes is not None else [""] * n,
+            "title": list(titles) if titles is not None else [""] * n,
+        })
+        pipe = self.pipeline("stance")
+        return [str(c) for c in pipe.classes_], np.asarray(pipe.predict_proba(df))
+
+    def reply_proba(self, texts: Sequence[str], parents: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        import pandas as pd
+
+        pipe = self.pipeline("reply")
+        df = pd.DataFrame({"text": list(texts), "parent_text": list(parents),
+                           "source_text": [""] * len(texts)})
+        return [str(c) for c in pipe.classes_], np.asarray(pipe.predict_proba(df))
+
+    # -- Detoxify-style convenience -----------------------------------------------------------
+    def predict(self, text: str | Sequence[str], target: str | None = None) -> Any:
+        """``{label: score}`` for one text (or a list of such dicts for a list of texts).
+
+        Keys: ``uncivil`` and each incivility kind; with ``target``, also ``favor``,
+        ``against`` and ``none`` toward it.
+        """
+        single = isinstance(text, str)
+        texts = [text] if single else list(text)
+        heads, inc = self.incivility_proba(texts)
+        out = [{h: float(p) for h, p in zip(heads, row)} for row in inc]
+        if target is not None:
+            labels, st = self.stance_proba(texts, [target] * len(texts))
+            for d, row in zip(out, st):
+                d.update({lab: float(p) for lab, p in zip(labels, row)})
+        return out[0] if single else out
+
+    # -- the ``score`` contract ---------------------------------------------------------------
+    def score(self, records: Iterable[Record]) -> Iterator[Record]:
+        """Yield one scored record per input record, in order; error records pass through.
+
+        ``parent_id`` is resolved against the ids of records seen earlier in the stream (and
+        anywhere in the same batch), so a thread scored in page order gets reply stance.
+        """
+        seen: dict[str, str] = {}
+        it = iter(records)
+        while True:
+            batch = list(islice(it, self.options.batch_size))
+            if not batch:
+                return
+            yield from self.score_batch(batch, seen)
+
+    def score_batch(self, batch: list[Record], seen: dict[str, str] | None = None) -> list[Record]:
+        seen = {} if seen is None else seen
+        opts = self.options
+        digits = opts.precision
+        valid = [i for i, r in enumerate(batch) if not is_error(r)]
+        out: list[Record] = list(batch)
+        if not valid:
+            return out
+        for i in valid:
+            rid = batch[i].get("id")
+            if rid is not None:
+                seen[str(rid)] = batch[i]["text"]
+        texts = [batch[i]["text"] for i in valid]
+
+        heads, inc = self.incivility_proba(texts)
+        thr = self.threshold
+        scored = {i: dict(batch[i]) for i in valid}
+        for row, i in zip(inc, valid):
+            res: dict[str, Any] = {"score": round(float(row[0]), digits),
+                                   "label": bool(row[0] >= thr)}
+            if opts.kinds:
+                res["kinds"] = {h: round(float(p), digits) for h, p in zip(heads[1:], row[1:])}
+            else:
+                res["kinds"] = {}
+            scored[i]["incivility"] = res
+
+        pair_rec, pair_tgt = [], []
+        for i in valid:
+            scored[i]["stance"] = []
+            for t in record_targets(batch[i], opts.targets):
+                pair_rec.append(i)
+                pair_tgt.append(t)
+        if pair_rec:
+            labels, st = self.stance_proba(
+                [batch[i]["text"] for i in pair_rec], pair_tgt,
+                [_str(batch[i].get("quote")) for i in pair_rec],
+                [_str(batch[i].get("title")) for i in pair_rec],
+            )
+            for i, t, row in zip(pair_rec, pair_tgt, st):
+                scores = {lab: round(float(p), digits) for lab, p in zip(labels, row)}
+                scored[i]["stance"].append({
+                    "target": t, "label": labels[int(np.argmax(row))],
+                    "scores": {k: scores[k] for k in ("favor", "against", "none") if k in scores},
+                })
+
+        if opts.reply and self.has("reply"):
+            rep_rec, rep_parent = [], []
+            for i in valid:
+                parent = batch[i].get("parent_text")
+                if not (isinstance(parent, str) and parent.strip()):
+                    pid = batch[i].get("parent_id")
+                    parent = seen.get(str(pid)) if pid is not None else None
+                if parent:
+                    rep_rec.append(i)
+                    rep_parent.append(parent)
+            if rep_rec:
+                labels, rp = self.reply_proba([batch[i]["text"] for i in rep_rec], rep_parent)
+                for i, row in zip(rep_rec, rp):
+                    scored[i]["reply_stance"] = {
+                        "label": labels[int(np.argmax(row))],
+                        "scores": {lab: round(float(p), digits) for lab, p in zip(labels, row)},
+                    }
+        for i in valid:
+            out[i] = scored[i]
+        return out
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def load(model_dir: str | Path | None = None, options: ScoreOptions | None = None) -> Scorer:
+    """A :class:`Scorer` for ``model_dir`` (default: the shipped model set)."""
+    scorer = Scorer(model_dir, options)
+    scorer.card  # fail early, with a clear message, on a wrong directory
+    return scorer
+
+
+def score_records(records: Iterable[Record], options: ScoreOptions | None = None) -> list[Record]:
+    """Score an iterable of comment records with the model set named in ``options``."""
+    return list(load(options=options).score(records))
+
+
+def comments_to_records(page: dict) -> list[Record]:
+    """Turn a split page into comment records to score (title as the default target)."""
+    records = []
+    for c in page.get("comments", []):
+        rec = {k: v for k, v in c.items()}
+        rec["title"] = page.get("title") or ""
+        rec["source"] = page.get("source")
+        if c.get("quote"):
+            rec["quote"] = c["quote"]
+        records.append(rec)
+    return records

@@ -1,0 +1,251 @@
+"""Train a model set from a training config and write it with its model card.
+
+``training/default.toml`` names one config per task (``training/<task>.toml``); each task
+config lists the corpora it learns from (names in ``training/corpora.toml``) and the
+hyperparameters its module's ``fit`` reads. The model set directory receives one fitted
+Pipeline per task (``<task>.joblib``), ``model_card.json`` (data sources and row counts,
+licences, library versions, sha256 of every file, dev metrics) and a readable ``MODEL_CARD.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import platform
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stance.errors import DataError
+from stance.options import TrainOptions
+from stance.progress import Progress, log
+from stance.resources import data_dir as resolve_data_dir
+from stance.resources import training_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    module: str  # module with ``fit(train, dev, config, seed)``
+    corpus_task: str  # task name in the corpus registry
+    filename: str
+
+
+TASKS: dict[str, TaskSpec] = {
+    "incivility": TaskSpec("stance.incivility", "incivility", "incivility.joblib"),
+    "stance": TaskSpec("stance.targeted", "stance", "stance.joblib"),
+    "reply": TaskSpec("stance.reply", "reply_stance", "reply.joblib"),
+    "splitter": TaskSpec("stance.splitter.learn", "splitter", "splitter.joblib"),
+}
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise DataError(f"{path}: training config not found")
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def task_config(main: dict[str, Any], task: str, base: Path,
+                overrides: dict[str, object]) -> dict[str, Any]:
+    section = dict(main.get(task, {}))
+    cfg: dict[str, Any] = {}
+    if "config" in section:
+        cfg.update(read_config(base / section.pop("config")))
+    cfg.update(section)
+    for key, value in overrides.items():
+        head, _, rest = key.partition(".")
+        if head == task and rest:
+            cfg[rest] = value
+    return cfg
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("stance", "scikit-learn", "numpy", "scipy", "joblib", "datasets", "pandas"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def corpus_sources(dataset, corpus_task: str) -> list[dict[str, Any]]:
+    """Row counts per corpus in ``dataset`` with each corpus's licence terms."""
+    from stance.corpora import list_corpora
+
+    specs = {c.name: c for c in list_corpora()}
+    counts = Counter(dataset["corpus"]) if dataset is not None and len(dataset) else Counter()
+    out = []
+    for name, n in sorted(counts.items()):
+        spec = specs.get(name)
+        out.append({
+            "name": name,
+            "rows": int(n),
+            "licence": getattr(spec, "licence", "unknown"),
+            "noncommercial": bool(getattr(spec, "noncommercial", False)),
+            "sharealike": bool(getattr(spec, "sharealike", False)),
+        })
+    return out
+
+
+def _fit_task(task: str, cfg: dict[str, Any], options: TrainOptions, data: Path | None,
+              progress: Progress) -> tuple[Any, dict[str, Any]]:
+    spec = TASKS[task]
+    module = importlib.import_module(spec.module)
+    if task == "splitter":
+        with progress.stage("splitter: fitting block classifier"):
+            pipe, info = module.fit(data, cfg, seed=options.seed)
+        return pipe, info
+    from stance.corpora import load_task
+
+    names = cfg.get("corpora")
+    with progress.stage(f"{task}: loading corpora"):
+        train = load_task(spec.corpus_task, names, data_dir=data, split="train", limit=options.limit)
+        dev = load_task(spec.corpus_task, names, data_dir=data, split="dev", limit=options.limit)
+    log.info("%s: %d train rows, %d dev rows", task, len(train), len(dev))
+    t0 = time.perf_counter()
+    with progress.stage(f"{task}: fitting on {len(train):,} rows"):
+        pipe, info = module.fit(train, dev, cfg, seed=options.seed)
+    info = dict(info)
+    info["fit_seconds"] = round(time.perf_counter() - t0, 1)
+    info["sources"] = {"train": corpus_sources(train, spec.corpus_task),
+                       "dev": corpus_sources(dev, spec.corpus_task)}
+    return pipe, info
+
+
+def train(options: TrainOptions | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Train the tasks in ``options.tasks`` and write the model set; return its card."""
+    import joblib
+
+    options = options or TrainOptions()
+    progress = progress or Progress(enabled=False)
+    base = training_dir()
+    config_path = Path(options.config) if options.config else base / "default.toml"
+    main = read_config(config_path)
+    data = resolve_data_dir(options.data_dir)
+    if data is None:
+        raise DataError("no data directory: pass --data-dir or set STANCE_DATA_DIR "
+                        "(see data/README.md for where to get each corpus)")
+    if not data.is_dir():
+        raise DataError(f"{data}: data directory not found (see data/README.md)")
+    out = Path(options.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    card_path = out / "model_card.json"
+    card = json.loads(card_path.read_text("utf-8")) if card_path.exists() else {}
+    card.setdefault("tasks", {})
+    unknown = [t for t in options.tasks if t not in TASKS]
+    if unknown:
+        raise DataError(f"unknown task(s) {unknown}; choose from {sorted(TASKS)}")
+    wanted = [t for t in main.get("tasks", list(TASKS)) if t in options.tasks]
+    for task in wanted:
+        cfg = task_config(main, task, config_path.parent, options.overrides)
+        pipe, info = _fit_task(task, cfg, options, data, progress)
+        path = out / TASKS[task].filename
+        tmp = path.with_suffix(".tmp")
+        joblib.dump(pipe, tmp, compress=3)
+        tmp.replace(path)
+        info.update({"file": path.name, "bytes": path.stat().st_size, "config": cfg})
+        card["tasks"][task] = _jsonable(info)
+        log.info("%s: wrote %s (%.1f MB)", task, path, path.stat().st_size / 1e6)
+    card.update({
+        "name": main.get("name", out.name),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": "stance train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"]
+        else "stance.train.train()",
+        "config": str(config_path.name),
+        "seed": options.seed,
+        "limit": options.limit,
+        "versions": library_versions(),
+    })
+    card["files"] = {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
+                     for p in sorted(out.iterdir())
+                     if p.is_file() and p.suffix == ".joblib"}
+    card["licence_notice"] = licence_notice(card)
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (out / "MODEL_CARD.md").write_text(render_card(card), "utf-8")
+    return card
+
+
+def licence_notice(card: dict[str, Any]) -> str:
+    nc, sa = set(), set()
+    for info in card.get("tasks", {}).values():
+        for src in info.get("sources", {}).get("train", []):
+            if src.get("noncommercial"):
+                nc.add(src["name"])
+            if src.get("sharealike"):
+                sa.add(src["name"])
+    parts = ["The code of stance is Apache-2.0. Trained weights inherit the terms of their data."]
+    if nc:
+        parts.append("NON-COMMERCIAL: this model set is trained on " + ", ".join(sorted(nc))
+                     + " (non-commercial licence); do not use it commercially.")
+    if sa:
+        parts.append("SHARE-ALIKE: trained on " + ", ".join(sorted(sa))
+                     + "; derived models may have to be shared under the same terms.")
+    return " ".join(parts)
+
+
+def _jsonable(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return None if obj != obj else round(float(obj), 4)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, (str, int, bool)) or obj is None:
+        return obj
+    if isinstance(obj, Path):
+        return str(obj)
+    return repr(obj)
+
+
+def render_card(card: dict[str, Any]) -> str:
+    """A readable Markdown rendering of ``model_card.json``."""
+    lines = [f"# Model card: {card.get('name', 'stance model set')}", "",
+             f"Built {card.get('created')} by `{card.get('command')}` (seed {card.get('seed')}).",
+             "", "## Licence", "", card.get("licence_notice", ""), "", "## Files", "",
+             "| file | bytes | sha256 |", "|---|---:|---|"]
+    for name, f in card.get("files", {}).items():
+        lines.append(f"| {name} | {f['bytes']:,} | `{f['sha256']}` |")
+    lines += ["", "## Library versions", ""]
+    lines += [f"- {k}: {v}" for k, v in card.get("versions", {}).items()]
+    for task, info in card.get("tasks", {}).items():
+        lines += ["", f"## Task: {task}", ""]
+        if "threshold" in info:
+            lines.append(f"Decision threshold (chosen on dev): **{info['threshold']}**")
+            lines.append("")
+        srcs = info.get("sources", {})
+        if srcs.get("train"):
+            lines += ["| corpus | train rows | dev rows | licence |", "|---|---:|---:|---|"]
+            dev = {s["name"]: s["rows"] for s in srcs.get("dev", [])}
+            for s in srcs["train"]:
+                flags = " (NC)" if s["noncommercial"] else ""
+                flags += " (SA)" if s["sharealike"] else ""
+                lines.append(f"| {s['name']} | {s['rows']:,} | {dev.get(s['name'], 0):,} | "
+                             f"{s['licence']}{flags} |")
+            lines.append("")
+        if info.get("dev"):
+            lines += ["Dev metrics:", "", "```json", json.dumps(info["dev"], indent=1), "```"]
+    return "\n".join(lines) + "\n"
