@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from stance.cli import app
+
+runner = CliRunner()
+
+ROWS = [
+    {"text": "Ukraine deserves every weapon we can send.", "target": "Ukraine", "stance": "favor"},
+    {"text": "Stop funding Zelensky's corrupt regime.", "target": "Ukraine", "stance": "against"},
+    {"text": "The summit starts on Tuesday in Vilnius.", "target": "Ukraine", "stance": "none"},
+    {"text": "You are a moron and a liar.", "uncivil": 1},
+    {"text": "Thank you for the thoughtful article.", "uncivil": 0},
+    {"text": "Go back to your troll farm, idiot.", "uncivil": 1},
+    {"text": "I disagree, but it is a fair point.", "uncivil": 0},
+    {"text": "Is there a source for this?", "parent_text": "Kyiv fell yesterday.",
+     "reply_stance": "query"},
+    {"text": "That is false, Kyiv is fine.", "parent_text": "Kyiv fell yesterday.",
+     "reply_stance": "deny"},
+]
+
+
+def test_evaluate_writes_contract_json(tmp_path):
+    data = tmp_path / "gold.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n")
+    out = tmp_path / "m.json"
+    res = runner.invoke(app, ["evaluate", str(data), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    m = json.loads(out.read_text())
+    assert set(m) == {"stance", "incivility", "reply_stance"}
+    assert set(m["stance"]) == {"f_avg", "macro_f1", "n"} and m["stance"]["n"] == 3
+    assert set(m["incivility"]) == {"auc", "ap", "f1", "n"} and m["incivility"]["n"] == 4
+    assert set(m["reply_stance"]) == {"macro_f1", "n"} and m["reply_stance"]["n"] == 2
+    assert m["incivility"]["auc"] >= 0.75  # these four are not hard
+    assert "stance evaluate" in res.stdout  # the printed table
+
+
+def test_evaluate_reports_bad_lines(tmp_path):
+    data = tmp_path / "gold.jsonl"
+    data.write_text(json.dumps(ROWS[3]) + "\n{oops\n" + json.dumps(ROWS[4]) + "\n")
+    res = runner.invoke(app, ["evaluate", str(data), "-q"])
+    assert res.exit_code == 1

@@ -1,0 +1,94 @@
+"""The `stance score` contract, through typer's CliRunner, with the shipped model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from stance.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def parse(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_score_sample_keeps_order_and_fields(sample_comments):
+    res = run("score", str(sample_comments), "--quiet")
+    assert res.exit_code == 0, res.output
+    inp = parse(sample_comments.read_text())
+    out = parse(res.stdout)
+    assert [o["id"] for o in out] == [i["id"] for i in inp]
+    for i, o in zip(inp, out):
+        assert o["outlet"] == i["outlet"]  # unknown fields pass through
+        inc = o["incivility"]
+        assert 0.0 <= inc["score"] <= 1.0 and isinstance(inc["label"], bool)
+        assert {"insult", "threat"} <= set(inc["kinds"])
+        targets = i.get("target") or i["title"]
+        targets = [targets] if isinstance(targets, str) else targets
+        assert [s["target"] for s in o["stance"]] == targets
+        for s in o["stance"]:
+            assert set(s["scores"]) == {"favor", "against", "none"}
+            assert s["label"] == max(s["scores"], key=s["scores"].get)
+            assert sum(s["scores"].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_reply_stance_from_parent_id_in_file(sample_comments):
+    out = parse(run("score", str(sample_comments), "-q").stdout)
+    by_id = {o["id"]: o for o in out}
+    assert "reply_stance" in by_id["c2"] and "reply_stance" in by_id["c3"]
+    assert "reply_stance" not in by_id["c1"]
+    assert by_id["c3"]["reply_stance"]["label"] in {"support", "deny", "query", "comment"}
+
+
+def test_malformed_line_in_the_middle_comes_back_in_place(tmp_path):
+    lines = [
+        json.dumps({"text": "NATO should stay out of this.", "target": "NATO"}),
+        '{"text": "broken line", ',
+        json.dumps({"no_text": True}),
+        json.dumps({"text": "Putin is a war criminal.", "target": ["Russia"]}),
+    ]
+    f = tmp_path / "mixed.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    res = run("score", str(f), "-q")
+    assert res.exit_code == 1  # some lines were bad
+    out = parse(res.stdout)
+    assert len(out) == 4
+    assert set(out[1]) == {"error", "line"} and out[1]["line"] == 2
+    assert str(f) in out[1]["error"]
+    assert set(out[2]) == {"error", "line"} and out[2]["line"] == 3
+    assert out[3]["stance"][0]["target"] == "Russia"
+
+
+def test_no_target_no_title_gives_empty_stance_and_cli_target_fills_in():
+    line = json.dumps({"text": "Nobody asked for this war."}) + "\n"
+    out = parse(run("score", "-", "-q", input=line).stdout)
+    assert out[0]["stance"] == []
+    out = parse(run("score", "-", "-q", "-t", "Russia", "-t", "NATO", input=line).stdout)
+    assert [s["target"] for s in out[0]["stance"]] == ["Russia", "NATO"]
+
+
+def test_output_file_and_missing_input(tmp_path, sample_comments):
+    dest = tmp_path / "out" / "scored.jsonl"
+    res = run("score", str(sample_comments), "-q", "-o", str(dest))
+    assert res.exit_code == 0 and len(parse(dest.read_text())) == 12
+    res = run("score", str(tmp_path / "nope.jsonl"), "-q")
+    assert res.exit_code == 2 and "nope.jsonl" in res.output and "no such file" in res.output
+
+
+def test_wrong_model_dir_is_a_clear_error(tmp_path, sample_comments):
+    res = run("score", str(sample_comments), "-q", "--model", str(tmp_path))
+    assert res.exit_code == 2 and "model_card.json" in res.output
+
+
+def test_every_command_help_shows_an_example():
+    for cmd in ("split", "score", "train", "evaluate"):
+        res = run(cmd, "--help")
+        assert res.exit_code == 0 and "Examples" in res.stdout and f"stance {cmd}" in res.stdout
