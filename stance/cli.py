@@ -116,6 +116,8 @@ def score(
         min=0.0, max=1.0, help="Incivility decision threshold (default: model card's).")] = None,
     reply: Annotated[bool, typer.Option(help="Score reply stance toward parents.")] = True,
     kinds: Annotated[bool, typer.Option(help="Report incivility kinds.")] = True,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes (each loads the models once).")] = 1,
     quiet: QuietOpt = False,
 ) -> None:
     """Score comments: stance toward each target, incivility, and reply stance."""
@@ -126,7 +128,7 @@ def score(
 
     _setup(quiet)
     opts = ScoreOptions(model_dir=model, batch_size=batch_size, targets=tuple(target or ()),
-                        threshold=threshold, reply=reply, kinds=kinds)
+                        threshold=threshold, reply=reply, kinds=kinds, jobs=jobs)
     errors = 0
 
     def counted(records):

@@ -34,9 +34,10 @@ def validate(obj: Any) -> str | None:
     if not isinstance(text, str):
         return "missing string field 'text'" if text is None else "'text' must be a string"
     target = obj.get("target")
-    if target is not None and not isinstance(target, str):
-        if not (isinstance(target, list) and all(isinstance(t, str) for t in target)):
-            return "'target' must be a string or a list of strings"
+    if target is not None and not isinstance(target, str) and not (
+        isinstance(target, list) and all(isinstance(t, str) for t in target)
+    ):
+        return "'target' must be a string or a list of strings"
     for key in ("title", "parent_text"):
         if obj.get(key) is not None and not isinstance(obj[key], str):
             return f"'{key}' must be a string"

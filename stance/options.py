@@ -46,6 +46,10 @@ class ScoreOptions:
     threshold: float | None = None
     #: Number of decimals kept in the output probabilities.
     precision: int = 4
+    #: Worker processes (each loads the models once); 1 scores in this process.
+    jobs: int = 1
+    #: How many earlier comments are remembered to resolve ``parent_id`` (oldest dropped).
+    parent_memory: int = 1_000_000
 
 
 @dataclass(frozen=True)

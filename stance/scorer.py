@@ -111,7 +111,8 @@ class Scorer:
         pipe = self.pipeline("stance")
         return [str(c) for c in pipe.classes_], np.asarray(pipe.predict_proba(df))
 
-    def reply_proba(self, texts: Sequence[str], parents: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    def reply_proba(self, texts: Sequence[str], parents: Sequence[str]
+                    ) -> tuple[list[str], np.ndarray]:
         import pandas as pd
 
         pipe = self.pipeline("reply")
@@ -142,27 +143,32 @@ class Scorer:
 
         ``parent_id`` is resolved against the ids of records seen earlier in the stream (and
         anywhere in the same batch), so a thread scored in page order gets reply stance.
+        With ``options.jobs > 1`` batches are scored in worker processes, still in order.
         """
-        seen: dict[str, str] = {}
-        it = iter(records)
-        while True:
-            batch = list(islice(it, self.options.batch_size))
-            if not batch:
-                return
-            yield from self.score_batch(batch, seen)
+        batches = resolve_parents(iter(records), self.options.batch_size,
+                                  self.options.parent_memory)
+        if self.options.jobs > 1:
+            from joblib import Parallel, delayed
 
-    def score_batch(self, batch: list[Record], seen: dict[str, str] | None = None) -> list[Record]:
-        seen = {} if seen is None else seen
+            run = Parallel(n_jobs=self.options.jobs, return_as="generator", pre_dispatch="2*n_jobs")
+            for scored in run(delayed(_score_in_worker)(str(self.model_dir), self.options, b, p)
+                              for b, p in batches):
+                yield from scored
+            return
+        for batch, parents in batches:
+            yield from self.score_batch(batch, parents)
+
+    def score_batch(self, batch: list[Record], parents: list[str | None] | None = None
+                    ) -> list[Record]:
+        """Score one batch; ``parents[i]`` is the parent text of ``batch[i]`` (or None)."""
+        if parents is None:
+            parents = next(resolve_parents(iter(batch), len(batch) or 1))[1] if batch else []
         opts = self.options
         digits = opts.precision
         valid = [i for i, r in enumerate(batch) if not is_error(r)]
         out: list[Record] = list(batch)
         if not valid:
             return out
-        for i in valid:
-            rid = batch[i].get("id")
-            if rid is not None:
-                seen[str(rid)] = batch[i]["text"]
         texts = [batch[i]["text"] for i in valid]
 
         heads, inc = self.incivility_proba(texts)
@@ -197,15 +203,8 @@ class Scorer:
                 })
 
         if opts.reply and self.has("reply"):
-            rep_rec, rep_parent = [], []
-            for i in valid:
-                parent = batch[i].get("parent_text")
-                if not (isinstance(parent, str) and parent.strip()):
-                    pid = batch[i].get("parent_id")
-                    parent = seen.get(str(pid)) if pid is not None else None
-                if parent:
-                    rep_rec.append(i)
-                    rep_parent.append(parent)
+            rep_rec = [i for i in valid if parents[i]]
+            rep_parent = [parents[i] for i in rep_rec]
             if rep_rec:
                 labels, rp = self.reply_proba([batch[i]["text"] for i in rep_rec], rep_parent)
                 for i, row in zip(rep_rec, rp):
@@ -218,6 +217,44 @@ class Scorer:
         return out
 
 
+def resolve_parents(records: Iterator[Record], batch_size: int, memory: int = 1_000_000
+                    ) -> Iterator[tuple[list[Record], list[str | None]]]:
+    """Batches of records with the parent text of each (``parent_text``, else the text of
+    the record whose ``id`` equals its ``parent_id``, seen earlier or in the same batch).
+
+    At most ``memory`` earlier records are remembered; the oldest are forgotten first."""
+    seen: dict[str, str] = {}
+    while True:
+        batch = list(islice(records, batch_size))
+        if not batch:
+            return
+        for rec in batch:
+            if not is_error(rec) and rec.get("id") is not None:
+                seen[str(rec["id"])] = rec["text"]
+        while len(seen) > max(memory, len(batch)):
+            del seen[next(iter(seen))]
+        parents: list[str | None] = []
+        for rec in batch:
+            parent = None if is_error(rec) else rec.get("parent_text")
+            if not (isinstance(parent, str) and parent.strip()):
+                pid = None if is_error(rec) else rec.get("parent_id")
+                parent = seen.get(str(pid)) if pid is not None else None
+            parents.append(parent or None)
+        yield batch, parents
+
+
+_WORKER_SCORERS: dict[str, Scorer] = {}
+
+
+def _score_in_worker(model_dir: str, options: ScoreOptions, batch: list[Record],
+                     parents: list[str | None]) -> list[Record]:
+    """Runs in a worker process: one Scorer per process and model directory, reused."""
+    scorer = _WORKER_SCORERS.get(model_dir)
+    if scorer is None:
+        scorer = _WORKER_SCORERS[model_dir] = Scorer(model_dir, options)
+    return scorer.score_batch(batch, parents)
+
+
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -225,7 +262,7 @@ def _str(value: Any) -> str:
 def load(model_dir: str | Path | None = None, options: ScoreOptions | None = None) -> Scorer:
     """A :class:`Scorer` for ``model_dir`` (default: the shipped model set)."""
     scorer = Scorer(model_dir, options)
-    scorer.card  # fail early, with a clear message, on a wrong directory
+    scorer.card  # noqa: B018  (fail early, with a clear message, on a wrong directory)
     return scorer
 
 

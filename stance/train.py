@@ -119,8 +119,10 @@ def _fit_task(task: str, cfg: dict[str, Any], options: TrainOptions, data: Path 
 
     names = cfg.get("corpora")
     with progress.stage(f"{task}: loading corpora"):
-        train = load_task(spec.corpus_task, names, data_dir=data, split="train", limit=options.limit)
-        dev = load_task(spec.corpus_task, names, data_dir=data, split="dev", limit=options.limit)
+        train = load_task(spec.corpus_task, names, data_dir=data, split="train",
+                          limit=options.limit)
+        dev = load_task(spec.corpus_task, names, data_dir=data, split="dev",
+                        limit=options.limit)
     log.info("%s: %d train rows, %d dev rows", task, len(train), len(dev))
     t0 = time.perf_counter()
     with progress.stage(f"{task}: fitting on {len(train):,} rows"):
