@@ -1,24 +1,799 @@
 """Corpus registry: every labelled corpus under ``$STANCE_DATA_DIR`` mapped to one schema.
 
-(STUB — interface fixed, implementation in progress.)
-
 The registry itself is declarative: ``training/corpora.toml`` lists each corpus with its
 task, domain, licence, files, reader, encoding, column and label mapping and dev-split rule.
-This module interprets it through Hugging Face ``datasets``.
+This module interprets it. Files are read through Hugging Face ``datasets``
+(``load_dataset("csv" | "json", ...)``, Arrow-cached under ``$HF_DATASETS_CACHE``, never in
+the repository), mapped to the common schema with vectorised pandas operations and returned
+as an in-memory :class:`datasets.Dataset`.
 
-Common schemas (one per task); every row also has ``corpus``, ``domain``, ``group``:
+Common schemas (one per task); every row also has ``corpus``, ``domain``, ``group``
+(the unit a dev split must not cut: topic, claim, thread, or a hash of the text):
 
 - ``incivility``: ``text`` (str), ``uncivil`` (float 0..1), one float column per kind in
   ``INCIVILITY_KINDS`` (None where the corpus does not label that kind).
 - ``stance``: ``text``, ``target`` (str), ``stance`` in {"favor", "against", "none"}.
-- ``reply_stance``: ``text``, ``parent_text``, ``reply_stance`` in {support, deny, query, comment}.
+- ``reply_stance``: ``text``, ``parent_text``, ``source_text``,
+  ``reply_stance`` in {"support", "deny", "query", "comment"}.
+
+Splits: ``train`` and ``dev`` never share a ``group``; ``dev`` is the corpus's official
+dev/val file where the folder has one, else a stable ~15 % hash of ``group`` carved from train
+(the same group value always lands on the same side, in every corpus and every Python run).
+``test`` is an official test file that happens to be present (never part of train or dev);
+``all`` is train + dev (every row you may fit a final model on; never test).
 
 API::
 
     list_corpora(task=None) -> list[CorpusSpec]
-    load_corpus(name, data_dir=None, split="train") -> datasets.Dataset   # split: train|dev|all
-    load_task(task, names=None, data_dir=None, split="train") -> datasets.Dataset
+    load_corpus(name, data_dir=None, split="train", limit=None) -> datasets.Dataset
+    load_task(task, names=None, data_dir=None, split="train", limit=None) -> datasets.Dataset
 
-``name`` may also be a Hugging Face hub id or local dataset directory (``hf:owner/name``)
-already in a common schema.
+``name`` may also be ``hf:<hub id or local dataset directory>`` already in a common schema.
 """
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+import html
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataError
+from .resources import data_dir as _resolve_data_dir
+from .resources import training_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    import datasets
+    import pandas as pd
+
+INCIVILITY_KINDS: tuple[str, ...] = (
+    "insult",
+    "profanity",
+    "threat",
+    "identity_attack",
+    "hostile",
+    "antagonize",
+    "dismissive",
+    "condescending",
+    "sarcastic",
+    "unfair_generalisation",
+)
+TASKS: tuple[str, ...] = ("incivility", "stance", "reply_stance")
+SPLITS: tuple[str, ...] = ("train", "dev", "test", "all")
+DOMAINS: tuple[str, ...] = ("news", "reddit", "wikipedia", "tweets", "debate", "headlines")
+STANCE_LABELS: tuple[str, ...] = ("favor", "against", "none")
+REPLY_STANCE_LABELS: tuple[str, ...] = ("support", "deny", "query", "comment")
+DEV_FRACTION = 0.15
+_COMMON = ("corpus", "domain", "group")
+_LABEL_COLUMN = {"stance": "stance", "reply_stance": "reply_stance"}
+_LABELS = {"stance": STANCE_LABELS, "reply_stance": REPLY_STANCE_LABELS}
+_TEXT_COLUMNS = ("text", "target", "parent_text", "source_text")
+_HF_PREFIX = "hf:"
+
+
+def schema_columns(task: str) -> tuple[str, ...]:
+    """The columns of ``task``'s common schema, in order."""
+    if task == "incivility":
+        return ("text", "uncivil", *INCIVILITY_KINDS, *_COMMON)
+    if task == "stance":
+        return ("text", "target", "stance", *_COMMON)
+    if task == "reply_stance":
+        return ("text", "parent_text", "source_text", "reply_stance", *_COMMON)
+    raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+
+
+def features(task: str) -> datasets.Features:
+    """The :class:`datasets.Features` of ``task``'s common schema."""
+    import datasets
+
+    cols = schema_columns(task)
+    floats = {"uncivil", *INCIVILITY_KINDS}
+    return datasets.Features(
+        {c: datasets.Value("float32" if c in floats else "string") for c in cols}
+    )
+
+
+@dataclass(frozen=True)
+class CorpusSpec:
+    """One table of ``training/corpora.toml``: where a corpus lives and how to map it."""
+
+    name: str
+    task: str
+    domain: str
+    licence: str
+    noncommercial: bool = False
+    sharealike: bool = False
+    research_only: bool = False
+    default: bool = True
+    path: str = ""
+    source: str = ""
+    reader: str = "csv"
+    encoding: str = "utf-8"
+    files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    columns: Mapping[str, Any] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    clean: tuple[str, ...] = ()
+    group: Any = "text"
+    dev: str = "hash"
+    dev_fraction: float = DEV_FRACTION
+    options: Mapping[str, Any] = field(default_factory=dict)
+    notes: str = ""
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        """Splits this corpus offers (``dev`` is carved from train when not official)."""
+        out = ["train", "dev"]
+        if self.files.get("test"):
+            out.append("test")
+        return tuple(out)
+
+
+# --------------------------------------------------------------------------- registry
+
+_SPEC_KEYS = {f for f in CorpusSpec.__dataclass_fields__ if f != "name"}
+
+
+def _toml_load(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _registry_path(registry: Path | str | None) -> Path:
+    return Path(registry) if registry is not None else training_dir() / "corpora.toml"
+
+
+def _spec_from_table(name: str, table: Mapping[str, Any], where: Path) -> CorpusSpec:
+    unknown = set(table) - _SPEC_KEYS
+    if unknown:
+        raise DataError(f"{where}: corpus {name!r} has unknown keys {sorted(unknown)}")
+    for key in ("task", "domain", "licence"):
+        if key not in table:
+            raise DataError(f"{where}: corpus {name!r} lacks {key!r}")
+    if table["task"] not in TASKS:
+        raise DataError(f"{where}: corpus {name!r} has unknown task {table['task']!r}")
+    if table["domain"] not in DOMAINS:
+        raise DataError(f"{where}: corpus {name!r} has unknown domain {table['domain']!r}")
+    reader = table.get("reader", "csv")
+    if reader not in READERS:
+        raise DataError(f"{where}: corpus {name!r} names unknown reader {reader!r}")
+    dev = table.get("dev", "hash")
+    if dev not in ("hash", "official", "none"):
+        raise DataError(f"{where}: corpus {name!r}: dev must be 'hash', 'official' or 'none'")
+    files = {k: tuple(v) for k, v in table.get("files", {}).items()}
+    if "train" not in files or (dev == "official" and "dev" not in files):
+        raise DataError(f"{where}: corpus {name!r} lacks train (or official dev) files")
+    kw = dict(table)
+    kw["files"] = files
+    kw["clean"] = tuple(table.get("clean", ()))
+    return CorpusSpec(name=name, **kw)
+
+
+_REGISTRY_CACHE: dict[tuple[str, float], dict[str, CorpusSpec]] = {}
+
+
+def _registry(registry: Path | str | None = None) -> dict[str, CorpusSpec]:
+    path = _registry_path(registry)
+    if not path.exists():
+        raise DataError(f"{path}: corpus registry not found")
+    key = (str(path.resolve()), path.stat().st_mtime)
+    if key not in _REGISTRY_CACHE:
+        raw = _toml_load(path)
+        _REGISTRY_CACHE[key] = {n: _spec_from_table(n, t, path) for n, t in raw.items()}
+    return _REGISTRY_CACHE[key]
+
+
+def list_corpora(task: str | None = None, registry: Path | str | None = None) -> list[CorpusSpec]:
+    """Every registered corpus (of ``task`` if given), in registry order."""
+    if task is not None and task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    return [s for s in _registry(registry).values() if task is None or s.task == task]
+
+
+def get_corpus(name: str, registry: Path | str | None = None) -> CorpusSpec:
+    """The spec of corpus ``name``; :class:`DataError` listing the known names otherwise."""
+    reg = _registry(registry)
+    if name not in reg:
+        raise DataError(f"unknown corpus {name!r}; registered: {', '.join(reg)}")
+    return reg[name]
+
+
+# --------------------------------------------------------------------------- readers
+# A reader turns the files of one split into a raw pandas DataFrame (source columns).
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    import datasets
+    from datasets.utils import logging as hf_logging
+
+    was_disabled = datasets.are_progress_bars_disabled()
+    level = hf_logging.get_verbosity()
+    datasets.disable_progress_bars()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if not was_disabled:
+            datasets.enable_progress_bars()
+
+
+def _hf_frame(builder: str, paths: Sequence[Path], **kwargs: Any) -> pd.DataFrame:
+    """Read files with a packaged ``datasets`` builder (Arrow-cached) into pandas."""
+    import datasets
+
+    with _quiet():
+        try:
+            ds = datasets.load_dataset(
+                builder, data_files=[str(p) for p in paths], split="train", **kwargs
+            )
+        except Exception as exc:  # pyarrow/pandas/encoding errors of many kinds
+            raise DataError(
+                f"{', '.join(map(str, paths))}: cannot read as {builder}: {exc}"
+            ) from exc
+    return ds.to_pandas()
+
+
+def _read_csv(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
+    """CSV/TSV through ``datasets``' csv builder (pandas options pass through), all strings.
+
+    Files are read one by one (their headers may differ) and concatenated.
+    """
+    import datasets
+    import pandas as pd
+
+    opts = {k: v for k, v in spec.options.items() if k in _CSV_OPTIONS}
+    opts.setdefault("keep_default_na", False)
+    if opts.get("column_names") is not None:
+        opts["header"] = None
+    head_opts = {k: v for k, v in opts.items() if k not in ("keep_default_na", "column_names")}
+    frames = []
+    for path in paths:
+        if opts.get("column_names") is not None:
+            names = list(opts["column_names"])
+        else:
+            try:
+                names = list(pd.read_csv(path, nrows=0, encoding=spec.encoding, **head_opts))
+            except (OSError, ValueError, UnicodeDecodeError) as exc:
+                raise DataError(f"{path}: cannot read the CSV header: {exc}") from exc
+        feats = datasets.Features({n: datasets.Value("string") for n in names})
+        frames.append(_hf_frame("csv", [path], encoding=spec.encoding, features=feats, **opts))
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+_CSV_OPTIONS = {"sep", "column_names", "quoting", "escapechar", "quotechar", "keep_default_na"}
+
+
+def _read_tsv(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
+    import csv
+
+    opts = dict(spec.options)
+    opts.setdefault("sep", "\t")
+    opts.setdefault("quoting", csv.QUOTE_NONE)
+    return _read_csv(_replace_options(spec, opts), paths)
+
+
+def _replace_options(spec: CorpusSpec, options: Mapping[str, Any]) -> CorpusSpec:
+    import dataclasses
+
+    return dataclasses.replace(spec, options=options)
+
+
+def _read_jsonl(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
+    return _hf_frame("json", paths)
+
+
+def _read_lines(path: Path, encoding: str) -> list[str]:
+    """Lines split on ``\\n`` only (a tweet may hold other Unicode breaks); blanks kept."""
+    try:
+        text = path.read_bytes().decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not {encoding}: {exc}") from exc
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def _read_line_aligned(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
+    """Pairs of files (text file, label file) aligned line by line; blank lines kept."""
+    import pandas as pd
+
+    if len(paths) % 2:
+        raise DataError(f"{spec.name}: line_aligned needs (text, labels) file pairs")
+    cols = spec.options.get("column_names", ["text", "label"])
+    frames = []
+    for text_path, label_path in zip(paths[::2], paths[1::2], strict=True):
+        texts = _read_lines(text_path, spec.encoding)
+        labels = _read_lines(label_path, spec.encoding)
+        if len(texts) != len(labels):
+            raise DataError(
+                f"{text_path}: {len(texts)} lines but {label_path} has {len(labels)} labels"
+            )
+        frames.append(pd.DataFrame({cols[0]: texts, cols[1]: labels}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _read_semeval_trial(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
+    """SemEval-2016 trial file: ``<Target> <tokenised tweet> <LABEL>``, space-separated."""
+    import pandas as pd
+
+    targets = sorted(spec.options.get("targets", ()), key=len, reverse=True)
+    rows = []
+    for path in paths:
+        for i, line in enumerate(_read_lines(path, spec.encoding), 1):
+            if not line.strip():
+                continue
+            target = next((t for t in targets if line.startswith(t + " ")), None)
+            body, _, label = line.rstrip().rpartition(" ")
+            if target is None or not body:
+                raise DataError(f"{path}:{i}: no known target prefix or no label")
+            rows.append({"Target": target, "Tweet": body[len(target) + 1 :], "Stance": label})
+    return pd.DataFrame(rows, columns=["Target", "Tweet", "Stance"])
+
+
+def _read_csv_join(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
+    """Stance-pair CSVs joined with body CSVs on a key (FNC-1 / ARC layout).
+
+    ``paths`` alternate (stances file, bodies file); ``options.on`` names the key column.
+    """
+    key = spec.options.get("on", "Body ID")
+    frames = []
+    for stances_path, bodies_path in zip(paths[::2], paths[1::2], strict=True):
+        stances = _read_csv(spec, [stances_path])
+        bodies = _read_csv(spec, [bodies_path]).drop_duplicates(subset=[key])
+        joined = stances.merge(bodies, on=key, how="left", validate="many_to_one")
+        missing = joined[bodies.columns.drop(key)[0]].isna().sum()
+        if missing:
+            raise DataError(f"{stances_path}: {missing} rows have no body in {bodies_path}")
+        frames.append(joined)
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)
+
+
+_SPAN_KINDS = {
+    "Insult": "insult",
+    "Profane/Obscene": "profanity",
+    "Identity based Attack": "identity_attack",
+    "Threat": "threat",
+}
+
+
+def _read_toxic_spans(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
+    """Civil Comments toxic spans: comments x annotations x spans.
+
+    Every comment was judged toxic by the original Civil Comments raters, so ``uncivil`` is 1.
+    Each kind is the fraction of the comment's span annotators who marked at least one span of
+    that type (``Other Toxicity`` maps to no kind; blank/truncated types are ignored).
+    """
+    comments_p, annotations_p, spans_p = paths
+    comments = _read_csv(spec, [comments_p])
+    ann = _read_csv(spec, [annotations_p])[["annotation", "comment_id"]]
+    spans = _read_csv(spec, [spans_p])[["annotation", "type"]]
+    spans = spans[spans["type"].isin(list(_SPAN_KINDS))].drop_duplicates()
+    n_ann = ann.groupby("comment_id").size().rename("n")
+    marked = spans.merge(ann, on="annotation").drop_duplicates(["annotation", "type"])
+    counts = marked.groupby(["comment_id", "type"]).size().unstack(fill_value=0)
+    out = comments.set_index("comment_id").join(n_ann, how="left")
+    for src, kind in _SPAN_KINDS.items():
+        col = counts[src] if src in counts.columns else None
+        hits = out.index.map(col).fillna(0).astype(float) if col is not None else 0.0
+        out[kind] = hits / out["n"].where(out["n"] > 0)
+    out["uncivil"] = 1.0
+    return out.reset_index()
+
+
+def _read_perspectrum(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
+    """PERSPECTRUM: (claim, perspective, stance_label_3) for every pid of every cluster."""
+    import pandas as pd
+
+    claims_p, pool_p, split_p = paths
+    try:
+        claims = json.loads(claims_p.read_text(encoding=spec.encoding))
+        pool = {p["pId"]: p["text"] for p in json.loads(pool_p.read_text(encoding=spec.encoding))}
+        split_of = json.loads(split_p.read_text(encoding=spec.encoding))
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataError(f"{claims_p.parent}: cannot read PERSPECTRUM json: {exc}") from exc
+    rows = [
+        {
+            "claim_id": str(c["cId"]),
+            "claim": c["text"],
+            "perspective": pool.get(pid, ""),
+            "label": cluster["stance_label_3"],
+            "split": split_of.get(str(c["cId"]), ""),
+        }
+        for c in claims
+        for cluster in c["perspectives"]
+        for pid in cluster["pids"]
+    ]
+    return pd.DataFrame(rows, columns=["claim_id", "claim", "perspective", "label", "split"])
+
+
+def _read_threads(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
+    """Flattened reply threads (JSONL with ``id``/``parent_id``): adds ``parent_text``.
+
+    Source posts are dropped unless ``options.keep_sources`` (their label is the stance of
+    the source toward itself, not a reply stance); kept sources get ``parent_text = ""``.
+    """
+    df = _read_jsonl(spec, paths)
+    text_of = dict(zip(df["id"].astype(str), df["text"].fillna(""), strict=True))
+    df["parent_text"] = df["parent_id"].map(
+        lambda p: text_of.get(str(p), "") if p is not None and p == p else ""
+    )
+    if not spec.options.get("keep_sources", False):
+        df = df[~df["is_source"].astype(bool)]
+    return df
+
+
+READERS: dict[str, Callable[[CorpusSpec, Sequence[Path]], pd.DataFrame]] = {
+    "csv": _read_csv,
+    "tsv": _read_tsv,
+    "jsonl": _read_jsonl,
+    "line_aligned": _read_line_aligned,
+    "semeval_trial": _read_semeval_trial,
+    "csv_join": _read_csv_join,
+    "toxic_spans": _read_toxic_spans,
+    "perspectrum": _read_perspectrum,
+    "threads": _read_threads,
+}
+
+
+# --------------------------------------------------------------------------- mapping
+
+_CLEANERS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "strip_semst": lambda s: s.str.replace(r"\s*#SemST\b", "", regex=True),
+    "html_unescape": lambda s: s.map(html.unescape),
+    "collapse_ws": lambda s: s.str.replace(r"\s+", " ", regex=True),
+}
+
+
+def _list_mean(value: Any) -> float:
+    """Mean of a printed list such as ``[0. 1. 1.]`` or ``[0, 1, 1]`` (per-rater codes)."""
+    nums = [float(x) for x in re.findall(r"-?\d+(?:\.\d*)?", str(value))]
+    return sum(nums) / len(nums) if nums else float("nan")
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "list_mean": _list_mean,
+    "literal": ast.literal_eval,
+}
+
+
+def _column(df: pd.DataFrame, how: Any, spec: CorpusSpec, out: str) -> pd.Series:
+    """One schema column from a column spec: ``"src"``, {col, map, convert}, {expr}, {const}."""
+    import pandas as pd
+
+    if isinstance(how, str):
+        how = {"col": how}
+    if "const" in how:
+        return pd.Series([how["const"]] * len(df), index=df.index, dtype=object)
+    if "expr" in how:
+        used = [c for c in df.columns if c in how["expr"]]
+        num = df[used].apply(pd.to_numeric, errors="coerce")
+        try:
+            return num.eval(how["expr"], engine="python")
+        except Exception as exc:
+            raise DataError(f"{spec.name}: cannot evaluate {out} = {how['expr']!r}: {exc}") from exc
+    src = how.get("col")
+    if src not in df.columns:
+        raise DataError(
+            f"{spec.name}: column {src!r} (for {out}) not in the file; has {list(df.columns)}"
+        )
+    series = df[src]
+    if "convert" in how:
+        series = series.map(_CONVERTERS[how["convert"]])
+    if "map" in how:
+        mapping = how["map"]
+        keys = series.astype(str)
+        unknown = sorted(set(keys) - set(mapping))
+        if unknown and not how.get("partial", False):
+            raise DataError(f"{spec.name}: {out}: values {unknown[:5]} not in the mapping")
+        series = keys.map(lambda k: mapping.get(k, k))
+    return series
+
+
+def _stable_unit(value: str) -> float:
+    """A number in [0, 1) from a string, stable across runs and platforms."""
+    digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2.0**64
+
+
+def text_group(text: str) -> str:
+    """The ``group`` of a row grouped by its own text: a short stable hash of it."""
+    return hashlib.blake2b(text.strip().lower().encode("utf-8"), digest_size=8).hexdigest()
+
+
+def is_dev_group(group: str, fraction: float = DEV_FRACTION) -> bool:
+    """True if ``group`` falls in the carved dev split (same answer in every corpus/run)."""
+    return _stable_unit(group) < fraction
+
+
+def _to_schema(df: pd.DataFrame, spec: CorpusSpec) -> pd.DataFrame:
+    """Map a raw frame to ``spec.task``'s schema (rows lacking text or label dropped)."""
+    import numpy as np
+    import pandas as pd
+
+    out = pd.DataFrame(index=df.index)
+    cols = dict(spec.columns)
+    for name in schema_columns(spec.task):
+        if name in ("corpus", "group"):
+            continue
+        if name == "domain":
+            out[name] = _column(df, cols["domain"], spec, name) if "domain" in cols else spec.domain
+        elif name in cols:
+            out[name] = _column(df, cols[name], spec, name)
+        elif name in INCIVILITY_KINDS:
+            out[name] = np.nan
+        elif name in ("parent_text", "source_text") and spec.task == "reply_stance":
+            out[name] = ""
+        else:
+            raise DataError(f"{spec.name}: registry gives no source for column {name!r}")
+    for name in _TEXT_COLUMNS:
+        if name in out:
+            s = out[name].where(out[name].notna(), "").astype(str)
+            for op in spec.clean:
+                s = _CLEANERS[op](s)
+            out[name] = s.str.strip()
+    keep = out["text"] != ""
+    label = _LABEL_COLUMN.get(spec.task)
+    if label:
+        raw = out[label].where(out[label].notna(), "").astype(str).str.strip()
+        mapping = dict(spec.labels) or {v: v for v in _LABELS[spec.task]}
+        unknown = sorted(set(raw[keep]) - set(mapping))
+        if unknown:
+            raise DataError(f"{spec.name}: labels {unknown[:5]} not in the registry's mapping")
+        out[label] = raw.map(mapping)
+        keep &= out[label] != "drop"
+        bad = sorted(set(out.loc[keep, label]) - set(_LABELS[spec.task]))
+        if bad:
+            raise DataError(f"{spec.name}: labels map to {bad}, not in {_LABELS[spec.task]}")
+    else:
+        for name in ("uncivil", *INCIVILITY_KINDS):
+            out[name] = pd.to_numeric(out[name], errors="coerce").astype("float32")
+        keep &= out["uncivil"].notna()
+        vals = out.loc[keep, ["uncivil", *INCIVILITY_KINDS]].to_numpy(dtype=float)
+        if np.nanmin(vals, initial=0.0) < 0 or np.nanmax(vals, initial=0.0) > 1:
+            raise DataError(f"{spec.name}: incivility values outside 0..1")
+    out = out[keep]
+    if spec.group == "text":
+        group = out["text"].map(text_group)
+    else:
+        group = _column(df.loc[out.index], spec.group, spec, "group").astype(str)
+    out["group"] = group
+    out["corpus"] = spec.name
+    return out[list(schema_columns(spec.task))].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _root(spec: CorpusSpec, data_dir: str | Path | None) -> Path:
+    base = _resolve_data_dir(data_dir)
+    where = f"get it from {spec.source}" if spec.source else "see training/corpora.toml"
+    if base is None:
+        raise DataError(
+            f"no data directory for corpus {spec.name!r}: pass --data-dir or set "
+            f"STANCE_DATA_DIR to the folder holding {spec.path or spec.name}/ ({where})"
+        )
+    root = base / spec.path
+    if not root.is_dir():
+        raise DataError(f"{root}: corpus {spec.name!r} not found ({where})")
+    return root
+
+
+def _read_split(spec: CorpusSpec, root: Path, file_split: str) -> pd.DataFrame | None:
+    names = spec.files.get(file_split)
+    if not names:
+        return None
+    paths = [root / n for n in names]
+    for p in paths:
+        if not p.is_file():
+            where = f"get it from {spec.source}" if spec.source else "see training/corpora.toml"
+            raise DataError(f"{p}: file of corpus {spec.name!r} not found ({where})")
+    df = READERS[spec.reader](spec, paths)
+    split_col = spec.options.get("split_column")
+    if split_col:
+        wanted = spec.options.get("split_values", {}).get(file_split, file_split)
+        df = df[df[split_col].astype(str) == wanted]
+    melt = spec.options.get("melt")
+    if melt:
+        df = _melt(df, melt)
+    return df
+
+
+def _melt(df: pd.DataFrame, melt: Mapping[str, Any]) -> pd.DataFrame:
+    """Wide-to-long: one row per (column group), e.g. (Target 1, Stance 1), (Target 2, ...)."""
+    import pandas as pd
+
+    names = melt["names"]
+    parts = []
+    for group in melt["groups"]:
+        part = df.drop(columns=[c for g in melt["groups"] for c in g])
+        for new, old in zip(names, group, strict=True):
+            part[new] = df[old].to_numpy()
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _frame(spec: CorpusSpec, root: Path, split: str) -> pd.DataFrame | None:
+    """Schema frame of one split (``train``/``dev``/``test``), or None if absent."""
+    if split == "test":
+        raw = _read_split(spec, root, "test")
+        return None if raw is None else _to_schema(raw, spec)
+    if spec.dev == "official":
+        raw = _read_split(spec, root, split)
+        return None if raw is None else _to_schema(raw, spec)
+    train = _to_schema(_read_split(spec, root, "train"), spec)
+    if spec.dev == "none":  # every row is training data (e.g. SemEval trial tweets)
+        return train if split == "train" else train.iloc[:0]
+    in_dev = train["group"].map(lambda g: is_dev_group(g, spec.dev_fraction))
+    return train[in_dev if split == "dev" else ~in_dev].reset_index(drop=True)
+
+
+def _dataset(df: pd.DataFrame, task: str) -> datasets.Dataset:
+    import datasets
+
+    return datasets.Dataset.from_pandas(df, features=features(task), preserve_index=False)
+
+
+def _limit(df: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+    """At most ``limit`` rows: a seeded random sample, so every label/target has a chance."""
+    if limit is None or len(df) <= limit:
+        return df
+    return df.sample(n=limit, random_state=0).reset_index(drop=True)
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+
+
+def load_corpus(
+    name: str,
+    data_dir: str | Path | None = None,
+    split: str = "train",
+    limit: int | None = None,
+    registry: Path | str | None = None,
+    task: str | None = None,
+) -> datasets.Dataset:
+    """One corpus in its task's common schema.
+
+    ``split``: ``train`` | ``dev`` | ``test`` | ``all`` (= train + dev, never test).
+    ``limit``: keep at most this many rows (a seeded random sample). ``name`` may be
+    ``hf:<hub id or local directory>`` of a dataset already in a common schema; ``task``
+    then names the schema (inferred from the columns when omitted).
+    Raises :class:`DataError` naming the path when the corpus or a split is missing.
+    """
+    _check_split(split)
+    if name.startswith(_HF_PREFIX):
+        return _load_hf(name, split, task, limit)
+    spec = get_corpus(name, registry)
+    if task is not None and task != spec.task:
+        raise DataError(f"corpus {name!r} is a {spec.task} corpus, not {task}")
+    root = _root(spec, data_dir)
+    if split == "all":
+        import pandas as pd
+
+        parts = [_frame(spec, root, s) for s in ("train", "dev")]
+        df = pd.concat([p for p in parts if p is not None], ignore_index=True)
+    else:
+        df = _frame(spec, root, split)
+        if df is None:
+            raise DataError(f"{root}: corpus {name!r} has no {split} split in this folder")
+    return _dataset(_limit(df, limit), spec.task)
+
+
+def load_task(
+    task: str,
+    names: Sequence[str] | None = None,
+    data_dir: str | Path | None = None,
+    split: str = "train",
+    limit: int | None = None,
+    registry: Path | str | None = None,
+) -> datasets.Dataset:
+    """Several corpora of one task concatenated (default: those with ``default = true``).
+
+    ``limit`` applies per corpus. With ``split="test"`` corpora without a test file are
+    skipped when ``names`` is None (named ones must have it).
+    """
+    import datasets
+
+    schema_columns(task)
+    _check_split(split)
+    explicit = names is not None
+    if names is None:
+        names = [s.name for s in list_corpora(task, registry) if s.default]
+    parts = []
+    for name in names:
+        if not name.startswith(_HF_PREFIX) and get_corpus(name, registry).task != task:
+            raise DataError(f"corpus {name!r} is a {get_corpus(name, registry).task} corpus")
+        if split == "test" and not explicit and "test" not in get_corpus(name, registry).splits:
+            continue
+        parts.append(load_corpus(name, data_dir, split, limit, registry, task=task))
+    if not parts:
+        return datasets.Dataset.from_dict({c: [] for c in schema_columns(task)}, features(task))
+    return datasets.concatenate_datasets(parts)
+
+
+# --------------------------------------------------------------------------- hub / local
+
+
+_HF_SPLITS = {
+    "train": ("train",),
+    "dev": ("dev", "validation", "valid", "val"),
+    "test": ("test",),
+}
+
+
+def _infer_task(columns: Sequence[str]) -> str:
+    for task, label in (("reply_stance", "reply_stance"), ("stance", "stance")):
+        if label in columns:
+            return task
+    if "uncivil" in columns:
+        return "incivility"
+    raise DataError(f"cannot tell the task of a dataset with columns {list(columns)}")
+
+
+def _load_hf(name: str, split: str, task: str | None, limit: int | None) -> datasets.Dataset:
+    """``hf:<id or dir>``: a dataset already in a common schema (missing extras filled)."""
+    import datasets
+
+    ident = name[len(_HF_PREFIX) :]
+    local = Path(ident).expanduser()
+    with _quiet():
+        try:
+            dd = datasets.load_dataset(str(local) if local.exists() else ident)
+        except Exception as exc:
+            raise DataError(f"{ident}: cannot load dataset: {exc}") from exc
+    if isinstance(dd, datasets.Dataset):
+        dd = datasets.DatasetDict({"train": dd})
+    avail = {s: next((c for c in _HF_SPLITS[s] if c in dd), None) for s in _HF_SPLITS}
+    if avail["train"] is None:
+        raise DataError(f"{ident}: dataset has no train split (has {list(dd)})")
+    task = task or _infer_task(dd[avail["train"]].column_names)
+    spec = CorpusSpec(name=name, task=task, domain="news", licence="see dataset card")
+
+    def frame(s: str) -> pd.DataFrame:
+        df = dd[avail[s]].to_pandas()
+        missing = [c for c in schema_columns(task) if c not in df.columns]
+        required = [c for c in missing if c not in (*INCIVILITY_KINDS, *_COMMON)]
+        if required:
+            raise DataError(f"{ident}: {task} dataset lacks columns {required}")
+        spec_cols = {c: c for c in schema_columns(task) if c in df.columns and c not in _COMMON}
+        if "domain" in df.columns:
+            spec_cols["domain"] = "domain"
+        group = "group" if "group" in df.columns else "text"
+        s_spec = _replace(spec, columns=spec_cols, group=group)
+        return _to_schema(df, s_spec)
+
+    if split == "test":
+        if avail["test"] is None:
+            raise DataError(f"{ident}: dataset has no test split")
+        return _dataset(_limit(frame("test"), limit), task)
+    train = frame("train")
+    if avail["dev"] is not None:
+        dev = frame("dev")
+    else:
+        in_dev = train["group"].map(is_dev_group)
+        train, dev = train[~in_dev], train[in_dev]
+    import pandas as pd
+
+    chosen = {"train": train, "dev": dev, "all": pd.concat([train, dev])}[split]
+    return _dataset(_limit(chosen.reset_index(drop=True), limit), task)
+
+
+def _replace(spec: CorpusSpec, **changes: Any) -> CorpusSpec:
+    import dataclasses
+
+    return dataclasses.replace(spec, **changes)
