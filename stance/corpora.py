@@ -123,6 +123,8 @@ class CorpusSpec:
     dev: str = "hash"
     dev_fraction: float = DEV_FRACTION
     options: Mapping[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
     notes: str = ""
 
     @property
@@ -174,7 +176,8 @@ def _spec_from_table(name: str, table: Mapping[str, Any], where: Path) -> Corpus
         raise DataError(f"{where}: corpus {name!r} lacks train (or official dev) files")
     kw = dict(table)
     kw["files"] = files
-    kw["clean"] = tuple(table.get("clean", ()))
+    for key in ("clean", "aliases", "include"):
+        kw[key] = tuple(table.get(key, ()))
     return CorpusSpec(name=name, **kw)
 
 
@@ -202,9 +205,12 @@ def list_corpora(task: str | None = None, registry: Path | str | None = None) ->
 def get_corpus(name: str, registry: Path | str | None = None) -> CorpusSpec:
     """The spec of corpus ``name``; :class:`DataError` listing the known names otherwise."""
     reg = _registry(registry)
-    if name not in reg:
-        raise DataError(f"unknown corpus {name!r}; registered: {', '.join(reg)}")
-    return reg[name]
+    if name in reg:
+        return reg[name]
+    for spec in reg.values():
+        if name in spec.aliases:
+            return spec
+    raise DataError(f"unknown corpus {name!r}; registered: {', '.join(reg)}")
 
 
 # --------------------------------------------------------------------------- readers
@@ -626,8 +632,27 @@ def _melt(df: pd.DataFrame, melt: Mapping[str, Any]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _frame(spec: CorpusSpec, root: Path, split: str) -> pd.DataFrame | None:
-    """Schema frame of one split (``train``/``dev``/``test``), or None if absent."""
+def _frame(
+    spec: CorpusSpec, data_dir: str | Path | None, split: str, registry: Path | str | None
+) -> pd.DataFrame | None:
+    """Schema frame of one split (``train``/``dev``/``test``), or None if absent.
+
+    The train split also holds the train rows of the corpora ``spec.include`` names.
+    """
+    df = _own_frame(spec, _root(spec, data_dir), split)
+    if split != "train" or not spec.include:
+        return df
+    import pandas as pd
+
+    parts = [df]
+    for name in spec.include:
+        part = _frame(get_corpus(name, registry), data_dir, "train", registry)
+        if part is not None:
+            parts.append(part.assign(corpus=spec.name))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _own_frame(spec: CorpusSpec, root: Path, split: str) -> pd.DataFrame | None:
     if split == "test":
         raw = _read_split(spec, root, "test")
         return None if raw is None else _to_schema(raw, spec)
@@ -681,15 +706,15 @@ def load_corpus(
     spec = get_corpus(name, registry)
     if task is not None and task != spec.task:
         raise DataError(f"corpus {name!r} is a {spec.task} corpus, not {task}")
-    root = _root(spec, data_dir)
     if split == "all":
         import pandas as pd
 
-        parts = [_frame(spec, root, s) for s in ("train", "dev")]
+        parts = [_frame(spec, data_dir, s, registry) for s in ("train", "dev")]
         df = pd.concat([p for p in parts if p is not None], ignore_index=True)
     else:
-        df = _frame(spec, root, split)
+        df = _frame(spec, data_dir, split, registry)
         if df is None:
+            root = _root(spec, data_dir)
             raise DataError(f"{root}: corpus {name!r} has no {split} split in this folder")
     return _dataset(_limit(df, limit), spec.task)
 
