@@ -357,6 +357,11 @@ def _read_csv_join(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
     frames = []
     for stances_path, bodies_path in zip(paths[::2], paths[1::2], strict=True):
         stances = _read_csv(spec, [stances_path])
+        label_src = spec.columns.get(_LABEL_COLUMN.get(spec.task, ""))
+        dropped = [k for k, v in spec.labels.items() if v == "drop"]
+        if isinstance(label_src, str) and label_src in stances and dropped:
+            # drop before joining: FNC-1 has 36k unrelated pairs with whole-article bodies
+            stances = stances[~stances[label_src].isin(dropped)]
         bodies = _read_csv(spec, [bodies_path]).drop_duplicates(subset=[key])
         joined = stances.merge(bodies, on=key, how="left", validate="many_to_one")
         missing = joined[bodies.columns.drop(key)[0]].isna().sum()
