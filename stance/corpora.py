@@ -16,11 +16,12 @@ Common schemas (one per task); every row also has ``corpus``, ``domain``, ``grou
 - ``reply_stance``: ``text``, ``parent_text``, ``source_text``,
   ``reply_stance`` in {"support", "deny", "query", "comment"}.
 
-Splits: ``train`` and ``dev`` never share a ``group``; ``dev`` is the corpus's official
-dev/val file where the folder has one, else a stable ~15 % hash of ``group`` carved from train
-(the same group value always lands on the same side, in every corpus and every Python run).
+Splits: ``dev`` is the corpus's official dev/val file where the folder has one, else a stable
+~15 % of train carved by a hash of ``group`` (so carved train and dev never share a group, and
+the same group value lands on the same side in every corpus and every Python run).
 ``test`` is an official test file that happens to be present (never part of train or dev);
 ``all`` is train + dev (every row you may fit a final model on; never test).
+Cross-corpus duplicates are not removed here (text-hash groups keep them on one side).
 
 API::
 
@@ -28,7 +29,9 @@ API::
     load_corpus(name, data_dir=None, split="train", limit=None) -> datasets.Dataset
     load_task(task, names=None, data_dir=None, split="train", limit=None) -> datasets.Dataset
 
-``name`` may also be ``hf:<hub id or local dataset directory>`` already in a common schema.
+``name`` may also be ``hf:<hub id or local dataset directory>`` already in a common schema
+(extra columns ignored, missing kinds None, ``group`` defaults to a text hash, ``domain`` to
+"news", ``dev``/``validation`` split used if present, else carved from train).
 """
 
 from __future__ import annotations
@@ -137,6 +140,13 @@ class CorpusSpec:
 
 
 # --------------------------------------------------------------------------- registry
+
+
+def _replace(spec: CorpusSpec, **changes: Any) -> CorpusSpec:
+    import dataclasses
+
+    return dataclasses.replace(spec, **changes)
+
 
 _SPEC_KEYS = {f for f in CorpusSpec.__dataclass_fields__ if f != "name"}
 
@@ -286,13 +296,7 @@ def _read_tsv(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
     opts = dict(spec.options)
     opts.setdefault("sep", "\t")
     opts.setdefault("quoting", csv.QUOTE_NONE)
-    return _read_csv(_replace_options(spec, opts), paths)
-
-
-def _replace_options(spec: CorpusSpec, options: Mapping[str, Any]) -> CorpusSpec:
-    import dataclasses
-
-    return dataclasses.replace(spec, options=options)
+    return _read_csv(_replace(spec, options=opts), paths)
 
 
 def _read_jsonl(spec: CorpusSpec, paths: Sequence[Path]) -> pd.DataFrame:
@@ -821,9 +825,3 @@ def _load_hf(name: str, split: str, task: str | None, limit: int | None) -> data
 
     chosen = {"train": train, "dev": dev, "all": pd.concat([train, dev])}[split]
     return _dataset(_limit(chosen.reset_index(drop=True), limit), task)
-
-
-def _replace(spec: CorpusSpec, **changes: Any) -> CorpusSpec:
-    import dataclasses
-
-    return dataclasses.replace(spec, **changes)
