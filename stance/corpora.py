@@ -479,8 +479,14 @@ def _list_mean(value: Any) -> float:
     return sum(nums) / len(nums) if nums else float("nan")
 
 
+def _norm_key(value: Any) -> str:
+    """A grouping key: lower-cased, punctuation and spacing collapsed ('"Israel" ' -> 'israel')."""
+    return re.sub(r"[\W_]+", " ", str(value).lower()).strip()
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "list_mean": _list_mean,
+    "norm_key": _norm_key,
     "literal": ast.literal_eval,
 }
 
