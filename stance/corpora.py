@@ -130,6 +130,9 @@ class CorpusSpec:
     include: tuple[str, ...] = ()
     notes: str = ""
 
+    def __hash__(self) -> int:
+        return hash((self.name, self.task, self.path))
+
     @property
     def splits(self) -> tuple[str, ...]:
         """Splits this corpus offers (``dev`` is carved from train when not official)."""
@@ -540,6 +543,34 @@ def is_dev_group(group: str, fraction: float = DEV_FRACTION) -> bool:
     return _stable_unit(group) < fraction
 
 
+FEW_GROUPS = 500
+
+
+def dev_mask(groups: pd.Series, fraction: float = DEV_FRACTION) -> pd.Series:
+    """Boolean mask of the rows in the carved dev split; whole groups only.
+
+    With many groups (>= ``FEW_GROUPS``, e.g. text hashes) a group is dev iff
+    :func:`is_dev_group`, independent of the corpus. With few groups (topics, claims, threads)
+    that would give lumpy dev sizes, so groups are taken in stable hash order until about
+    ``fraction`` of the rows are covered.
+    """
+    uniq = groups.unique()
+    if len(uniq) >= FEW_GROUPS:
+        return groups.map(lambda g: is_dev_group(g, fraction)).astype(bool)
+    sizes = groups.value_counts()
+    order = sorted(uniq, key=_stable_unit)
+    goal, covered, chosen = fraction * len(groups), 0, set()
+    for g in order:
+        if covered >= 0.9 * goal:
+            break
+        if covered + sizes[g] <= 1.2 * goal:  # skip groups that would overshoot
+            chosen.add(g)
+            covered += sizes[g]
+    if not chosen and len(order) > 1:
+        chosen.add(order[0])
+    return groups.isin(chosen)
+
+
 def _to_schema(df: pd.DataFrame, spec: CorpusSpec) -> pd.DataFrame:
     """Map a raw frame to ``spec.task``'s schema (rows lacking text or label dropped)."""
     import numpy as np
@@ -677,7 +708,7 @@ def _own_frame(spec: CorpusSpec, root: Path, split: str) -> pd.DataFrame | None:
     train = _to_schema(_read_split(spec, root, "train"), spec)
     if spec.dev == "none":  # every row is training data (e.g. SemEval trial tweets)
         return train if split == "train" else train.iloc[:0]
-    in_dev = train["group"].map(lambda g: is_dev_group(g, spec.dev_fraction))
+    in_dev = dev_mask(train["group"], spec.dev_fraction)
     return train[in_dev if split == "dev" else ~in_dev].reset_index(drop=True)
 
 
@@ -825,9 +856,81 @@ def _load_hf(name: str, split: str, task: str | None, limit: int | None) -> data
     if avail["dev"] is not None:
         dev = frame("dev")
     else:
-        in_dev = train["group"].map(is_dev_group)
+        in_dev = dev_mask(train["group"])
         train, dev = train[~in_dev], train[in_dev]
     import pandas as pd
 
     chosen = {"train": train, "dev": dev, "all": pd.concat([train, dev])}[split]
     return _dataset(_limit(chosen.reset_index(drop=True), limit), task)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summary(
+    task: str | None = None,
+    data_dir: str | Path | None = None,
+    registry: Path | str | None = None,
+) -> list[dict[str, Any]]:
+    """Rows, label balance and load seconds per corpus and split (missing corpora noted)."""
+    import time
+
+    out = []
+    for spec in list_corpora(task, registry):
+        for split in spec.splits:
+            t0 = time.perf_counter()
+            try:
+                df = load_corpus(spec.name, data_dir, split, registry=registry).to_pandas()
+            except DataError as exc:
+                out.append({"corpus": spec.name, "split": split, "error": str(exc)})
+                break
+            label = _LABEL_COLUMN.get(spec.task)
+            balance = (
+                df[label].value_counts().to_dict()
+                if label
+                else {"uncivil>=0.5": int((df["uncivil"] >= 0.5).sum())}
+            )
+            out.append(
+                {
+                    "corpus": spec.name,
+                    "task": spec.task,
+                    "split": split,
+                    "rows": len(df),
+                    "groups": int(df["group"].nunique()),
+                    "balance": balance,
+                    "seconds": round(time.perf_counter() - t0, 2),
+                }
+            )
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m stance.corpora [--data-dir DIR] [--task T]``: rows per corpus and split,
+    then the time to load each task's default corpora (train + dev)."""
+    import argparse
+    import time
+
+    ap = argparse.ArgumentParser(prog="python -m stance.corpora", description=main.__doc__)
+    ap.add_argument("--data-dir", default=None, help="corpora directory ($STANCE_DATA_DIR)")
+    ap.add_argument("--task", choices=TASKS, default=None)
+    args = ap.parse_args(argv)
+    for row in summary(args.task, args.data_dir):
+        if "error" in row:
+            print(f"{row['corpus']:38} {row['split']:5} MISSING  {row['error']}")
+            continue
+        print(
+            f"{row['corpus']:38} {row['split']:5} {row['rows']:7,d} rows "
+            f"{row['groups']:6,d} groups {row['seconds']:5.2f}s  {row['balance']}"
+        )
+    for task in (args.task,) if args.task else TASKS:
+        t0 = time.perf_counter()
+        n = {s: len(load_task(task, data_dir=args.data_dir, split=s)) for s in ("train", "dev")}
+        print(
+            f"load_task({task!r}) default corpora: train {n['train']:,} + dev {n['dev']:,} "
+            f"rows in {time.perf_counter() - t0:.1f}s"
+        )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

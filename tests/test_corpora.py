@@ -32,13 +32,30 @@ REG = FIX / "registry.toml"
 def test_shipped_registry_is_complete_and_valid():
     specs = list_corpora()
     names = {s.name for s in specs}
-    for needed in ("civil_comments_autolabel", "civil_comments_toxic_spans",
-                   "ucc_unhealthy_comments", "reddit_incivility", "davidson_hate_offensive",
-                   "tweeteval_offensive", "tweeteval_hate", "jigsaw_toxic_wikipedia_samples",
-                   "wikipedia_talk_context_toxicity", "semeval2016-task6", "vast",
-                   "ruw-russia-ukraine", "pstance", "covid19-stance", "covid-cq",
-                   "ibm-claim-stance", "perspectrum", "arc-fnc", "fnc1", "emergent",
-                   "rumoureval2019", "dast"):
+    for needed in (
+        "civil_comments_autolabel",
+        "civil_comments_toxic_spans",
+        "ucc_unhealthy_comments",
+        "reddit_incivility",
+        "davidson_hate_offensive",
+        "tweeteval_offensive",
+        "tweeteval_hate",
+        "jigsaw_toxic_wikipedia_samples",
+        "wikipedia_talk_context_toxicity",
+        "semeval2016-task6",
+        "vast",
+        "ruw-russia-ukraine",
+        "pstance",
+        "covid19-stance",
+        "covid-cq",
+        "ibm-claim-stance",
+        "perspectrum",
+        "arc-fnc",
+        "fnc1",
+        "emergent",
+        "rumoureval2019",
+        "dast",
+    ):
         assert needed in names
     assert "tweeteval-stance" not in names  # same tweets as SemEval-2016
     for s in specs:
@@ -64,8 +81,10 @@ def test_schema_features_per_task():
 
 def test_registry_rejects_unknown_keys(tmp_path):
     bad = tmp_path / "corpora.toml"
-    bad.write_text('[x]\ntask = "stance"\ndomain = "news"\nlicence = "l"\nfiles = {train=["a"]}\n'
-                   'colums = {text = "t"}\n')
+    bad.write_text(
+        '[x]\ntask = "stance"\ndomain = "news"\nlicence = "l"\nfiles = {train=["a"]}\n'
+        'colums = {text = "t"}\n'
+    )
     with pytest.raises(DataError, match="unknown keys"):
         list_corpora(registry=bad)
 
@@ -109,8 +128,10 @@ def _write_corpus(root: Path, rows: list[dict], extra: str = "") -> Path:
         '[syn]\ntask = "stance"\ndomain = "news"\nlicence = "synthetic"\npath = "c"\n'
         'reader = "jsonl"\nfiles = { train = ["train.jsonl"] }\ndev = "hash"\n'
         'group = { col = "topic" }\n'
-        'labels = { pro = "favor", con = "against", neutral = "none" }\n' + extra +
-        '[syn.columns]\ntext = "post"\ntarget = "topic"\nstance = "label"\n')
+        'labels = { pro = "favor", con = "against", neutral = "none" }\n'
+        + extra
+        + '[syn.columns]\ntext = "post"\ntarget = "topic"\nstance = "label"\n'
+    )
     return reg
 
 
@@ -125,9 +146,15 @@ def test_unknown_label_is_an_error(tmp_path):
 
 def _synthetic(n_topics: int = 120, per_topic: int = 3) -> list[dict]:
     labels = ("pro", "con", "neutral")
-    return [{"post": f"comment {i} about topic {t}", "topic": f"topic {t}",
-             "label": labels[(i + t) % 3]}
-            for t in range(n_topics) for i in range(per_topic)]
+    return [
+        {
+            "post": f"comment {i} about topic {t}",
+            "topic": f"topic {t}",
+            "label": labels[(i + t) % 3],
+        }
+        for t in range(n_topics)
+        for i in range(per_topic)
+    ]
 
 
 def test_hash_dev_split_is_disjoint_by_group_and_about_15_percent(tmp_path):
@@ -142,14 +169,30 @@ def test_hash_dev_split_is_disjoint_by_group_and_about_15_percent(tmp_path):
     assert again.text.tolist() == dev.text.tolist()
 
 
+def test_few_groups_still_give_about_15_percent_of_rows(tmp_path):
+    rows = _synthetic(n_topics=12, per_topic=10) + _synthetic(n_topics=1, per_topic=60)
+    reg = _write_corpus(tmp_path, rows)
+    dev = load_corpus("syn", data_dir=tmp_path, split="dev", registry=reg)
+    train = load_corpus("syn", data_dir=tmp_path, split="train", registry=reg)
+    assert 0.08 <= len(dev) / (len(dev) + len(train)) <= 0.3
+    assert set(dev["group"]).isdisjoint(train["group"])
+
+
 def test_dev_assignment_is_stable_across_python_processes():
     groups = [f"topic {t}" for t in range(200)]
     here = [g for g in groups if corpora.is_dev_group(g)]
-    code = ("import json,sys; from stance.corpora import is_dev_group; "
-            "print(json.dumps([g for g in json.loads(sys.argv[1]) if is_dev_group(g)]))")
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(groups)], check=True,
-                         capture_output=True, text=True, env={"PYTHONHASHSEED": "123"},
-                         cwd=Path(__file__).parents[1]).stdout
+    code = (
+        "import json,sys; from stance.corpora import is_dev_group; "
+        "print(json.dumps([g for g in json.loads(sys.argv[1]) if is_dev_group(g)]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(groups)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PYTHONHASHSEED": "123"},
+        cwd=Path(__file__).parents[1],
+    ).stdout
     assert json.loads(out) == here and 0 < len(here) < 60
 
 
@@ -193,8 +236,14 @@ def test_load_task_test_split_skips_corpora_without_one():
 def _hf_dir(tmp_path: Path, with_test: bool) -> Path:
     d = tmp_path / "my_labels"
     d.mkdir()
-    rows = [{"text": f"comment number {i} on the budget", "uncivil": float(i % 4 == 0),
-             "insult": float(i % 8 == 0)} for i in range(80)]
+    rows = [
+        {
+            "text": f"comment number {i} on the budget",
+            "uncivil": float(i % 4 == 0),
+            "insult": float(i % 8 == 0),
+        }
+        for i in range(80)
+    ]
     (d / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     if with_test:
         (d / "test.jsonl").write_text(json.dumps({"text": "held out", "uncivil": 1.0}) + "\n")
