@@ -597,7 +597,7 @@ def _to_schema(df: pd.DataFrame, spec: CorpusSpec) -> pd.DataFrame:
             for op in spec.clean:
                 s = _CLEANERS[op](s)
             out[name] = s.str.strip()
-    keep = out["text"] != ""
+    keep = (out["text"] != "") & ~out["text"].isin(list(spec.options.get("drop_texts", ())))
     label = _LABEL_COLUMN.get(spec.task)
     if label:
         raw = out[label].where(out[label].notna(), "").astype(str).str.strip()

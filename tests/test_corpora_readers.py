@@ -131,7 +131,7 @@ def test_expression_columns_and_unfair_generalisation():
 
 def test_threads_get_parent_text_and_skip_sources():
     train = load("tiny_threads")
-    assert [r["reply_stance"] for r in train] == ["query", "deny"]
+    assert [r["reply_stance"] for r in train] == ["query", "deny"]  # "[deleted]" reply dropped
     assert train[0]["parent_text"] == train[0]["source_text"]  # depth 1: parent = source
     assert train[1]["parent_text"] == "Source? Police have not said anything yet"
     dev = load("tiny_threads", "dev")

@@ -131,8 +131,10 @@ def test_incivility_kinds(load):
 
 def test_reply_stance_threads(load):
     train, dev = load("rumoureval2019", "train"), load("rumoureval2019", "dev")
-    assert len(train) == 5217 - 327 - 12  # minus source posts and null-text stubs
-    assert len(dev) == 1485 - 38 - 7
+    # minus source posts, null-text stubs and [deleted]/[removed] replies
+    assert len(train) == 5217 - 327 - 12 - 33
+    assert len(dev) == 1485 - 38 - 7 - 14
+    assert not train.text.isin(["[deleted]", "[removed]"]).any()
     assert 320 <= train.group.nunique() <= 327 and 35 <= dev.group.nunique() <= 38
     assert set(train.domain) == {"tweets", "reddit"}
     assert (train.parent_text.str.len() > 0).mean() > 0.95
