@@ -1,0 +1,257 @@
+"""Text normalisation against obfuscation, usable by any model of ``stance``.
+
+``normalize(text)`` undoes the usual ways people dodge word filters, in this order:
+
+1. Unicode: NFKC (fullwidth and mathematical letters, ligatures), then remove zero-width and
+   other invisible format characters (Unicode category Cf) and combining accents ("ìdìót").
+2. Homoglyphs: Cyrillic, Greek and other letters that look like a Latin letter ("іdіоt" with
+   Cyrillic і/о) are folded to it, inside words that already mix in Latin letters or consist only
+   of look-alikes (so real Russian or Greek words are left alone). The table is generated from
+   the Unicode TR39 ``confusables.txt`` data (single BMP letters confusable with one ASCII letter
+   and not already folded by NFKC), as shipped by the ``confusable-homoglyphs`` package.
+3. Spaced or dotted letters: "i d i o t", "f.u.c.k", "s-t-u-p-i-d" are joined.
+4. Leetspeak inside words that mix letters with digits or symbols: "1d10t", "sh1t", "@$$hole".
+5. Masking: "f*ck", "sh!t", "b***h", "a**hole" are filled in when exactly one word of a
+   lexicon of commonly masked words (``MASKED_WORDS``, extensible) fits the pattern.
+6. Letters repeated three or more times are cut to two ("stuuupid" -> "stuupid").
+7. Lowercase.
+
+Char n-gram features downstream catch what this misses (partial masking, coined slurs built from
+names). ``obfuscate`` is the seeded inverse used to test robustness.
+
+``TextNormalizer`` wraps it as a scikit-learn transformer (accepts a DataFrame with a ``text``
+column, a Series or a list of strings) so it pickles inside a Pipeline.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+# Generated from Unicode confusables (TR39) via confusable-homoglyphs 3.3.1: for each ASCII
+# letter, the BMP letters that are confusable with it and that NFKC does not fold already.
+_CONFUSABLES = {
+    "a": "ɑΑαАаᎪᗅꓮ",
+    "b": "ƄΒВЬᏏᏴᑲᖯᗷꓐꞴ",
+    "c": "ϲϹСсᏟᴄⲤⲥꓚꮯ",
+    "d": "ԁᎠᏧᑯᗞᗪꓒꓓ",
+    "e": "ΕЕеҽᎬⴹꓰꬲ",
+    "f": "ϜքᖴẝꓝꞘꞙꬵ",
+    "g": "ƍɡԌցᏀᏳᶃꓖ",
+    "h": "ΗНһհᎻᏂᕼⲎꓧ",
+    "i": "ıɩɪͺιіӏᎥιꙇꭵ",
+    "j": "ͿϳЈјᎫᒍꓙꞲ",
+    "k": "ΚКᏦᛕⲔꓗ",
+    "l": "ƖǀΙІӀᏞᒪᛁⲒⳐⵏꓡꓲ",
+    "m": "ΜϺМᎷᗰᛖⲘꓟ",
+    "n": "ΝոռⲚꓠ",
+    "o": "ΟοσОоՕօଠഠဝჿዐᴏᴑⲞⲟⵔꓳꬽ",
+    "p": "ΡρϱРрᏢᑭⲢⲣꓑ",
+    "q": "ԛգզⵕ",
+    "r": "ƦгᎡᏒᖇᴦⲅꓣꭇꭈꮁ",
+    "s": "ƽЅѕՏᏕᏚꓢꜱꮪ",
+    "t": "ΤТᎢⲦꓔ",
+    "u": "ʋυՍսሀᑌᴜꓴꞟꭎꭒ",
+    "v": "νѴѵᏙᐯᴠⴸꓦꛟꮩ",
+    "w": "ɯѡԜԝաᎳᏔᴡꓪꮃ",
+    "x": "ΧХхᕁᕽᚷⲬⵝꓫꞳ",
+    "y": "ɣʏΥγϒУуҮүყᎩᎽᶌỿℽⲨꓬꭚ",
+    "z": "ΖᏃᴢꓜꮓ",
+}
+_HOMOGLYPH = {ord(c): latin for latin, chars in _CONFUSABLES.items() for c in chars}
+_HOMOGLYPH_CHARS = frozenset(chr(c) for c in _HOMOGLYPH)
+
+#: Words people commonly mask with ``*``, ``#``, ``@``...; extend via ``TextNormalizer(lexicon=)``.
+_MASKED_WORDS_TEXT = """
+    fuck fucking fucked fucker motherfucker shit shitty bullshit bitch bitches ass asshole assholes
+    bastard damn dick dickhead cunt crap piss pissed whore slut idiot idiots moron morons stupid
+    retard retarded dumb dumbass jerk loser hell cock pussy nigger faggot fag twat wanker scum kill
+    die hate
+"""
+MASKED_WORDS = tuple(_MASKED_WORDS_TEXT.split())
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+                       "9": "g", "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e"})
+_MASK_CHARS = "*#%@$!?_."
+_WS_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# three or more single letters separated by one space/dot/dash/underscore/star: "i d i o t"
+_SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*]){2,}[^\W\d_](?![^\W\d_])")
+_SPACED_SEP = re.compile(r"[ .\-_*]")
+# a token made of letters plus at least one leet digit/symbol (and at least two letters)
+_LEETABLE = re.compile(r"^(?=(?:.*[a-zA-Z]){2})(?=.*[013457890@$!|+€])[a-zA-Z013457890@$!|+€]+$")
+# only tokens where a digit/symbol is followed by a letter can need fixing ("f*ck", "1d10t")
+_TOKCHARS = r"[^\s,;:\"'()\[\]{}<>/\\]*"
+_CANDIDATE = re.compile(_TOKCHARS + r"[0-9@$!|+€*#%?_.][A-Za-z]" + _TOKCHARS)
+_MASKED = re.compile(r"^[a-zA-Z]+[*#%@$!?_.]+[a-zA-Z]*$|^[a-zA-Z]*[*#%@$!?_.]+[a-zA-Z]+$")
+_REPEAT = re.compile(r"([^\W\d_])\1{2,}")
+_TRAIL_PUNCT = re.compile(r"^(.*?)([.,!?;:]*)$")
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = "".join(
+        ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Cf", "Me")
+    )
+    return unicodedata.normalize("NFC", kept)
+
+
+def _fold_homoglyphs(text: str) -> str:
+    def fold(m: re.Match[str]) -> str:
+        word = m.group(0)
+        has_latin = any("a" <= c.lower() <= "z" for c in word)
+        if has_latin or all(c in _HOMOGLYPH_CHARS for c in word):
+            return word.translate(_HOMOGLYPH)
+        return word
+
+    return re.sub(r"\w+", fold, text)
+
+
+def _join_spaced(text: str) -> str:
+    return _SPACED.sub(lambda m: _SPACED_SEP.sub("", m.group(0)), text)
+
+
+class _Unmasker:
+    """Fill masked words from a lexicon: a pattern matching exactly one candidate wins."""
+
+    def __init__(self, lexicon: Iterable[str]):
+        self.by_len: dict[int, list[str]] = {}
+        for w in sorted(set(lexicon)):
+            self.by_len.setdefault(len(w), []).append(w)
+
+    def __call__(self, token: str) -> str | None:
+        low = token.lower()
+        hits = [
+            w
+            for w in self.by_len.get(len(low), ())
+            if all(c == d or c in _MASK_CHARS for c, d in zip(low, w, strict=True))
+        ]
+        return hits[0] if len(hits) == 1 else None
+
+
+_DEFAULT_UNMASKER: _Unmasker | None = None
+
+
+def _default_unmasker() -> _Unmasker:
+    global _DEFAULT_UNMASKER
+    if _DEFAULT_UNMASKER is None:
+        _DEFAULT_UNMASKER = _Unmasker(MASKED_WORDS)
+    return _DEFAULT_UNMASKER
+
+
+def _fix_tokens(text: str, unmask: _Unmasker) -> str:
+    def fix(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok.isalpha():
+            return tok
+        core, trail = _TRAIL_PUNCT.match(tok).groups()  # type: ignore[union-attr]
+        if not core or core.isalpha():
+            return tok
+        if _MASKED.match(core):
+            filled = unmask(core)
+            if filled is not None:
+                return filled + trail
+        if _LEETABLE.match(core):
+            return core.translate(_LEET) + trail
+        return tok
+
+    return _CANDIDATE.sub(fix, text)
+
+
+def normalize(text: str, *, unmasker: _Unmasker | None = None) -> str:
+    """Return ``text`` with obfuscation undone and lowercased (see the module docstring)."""
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        text = _WS_INVISIBLE.sub("", text)
+        text = _strip_marks(text)
+        if not text.isascii():
+            text = _fold_homoglyphs(text)
+    text = _join_spaced(text)
+    text = _fix_tokens(text, unmasker or _default_unmasker())
+    text = _REPEAT.sub(r"\1\1", text)
+    return text.lower()
+
+
+class TextNormalizer(BaseEstimator, TransformerMixin):
+    """scikit-learn transformer: DataFrame[``column``] / Series / list of str -> list of str.
+
+    ``lexicon``: extra words for unmasking, added to ``MASKED_WORDS``. ``enabled=False`` only
+    lowercases (for ablations).
+    """
+
+    def __init__(self, column: str = "text", lexicon: Sequence[str] = (), enabled: bool = True):
+        self.column = column
+        self.lexicon = lexicon
+        self.enabled = enabled
+
+    def fit(self, X, y=None):
+        self.unmasker_ = _Unmasker([*MASKED_WORDS, *self.lexicon])
+        return self
+
+    def transform(self, X) -> list[str]:
+        texts = _texts(X, self.column)
+        if not self.enabled:
+            return [t.lower() for t in texts]
+        unmasker = getattr(self, "unmasker_", None) or _default_unmasker()
+        return [normalize(t, unmasker=unmasker) for t in texts]
+
+
+def _texts(X, column: str) -> list[str]:
+    if hasattr(X, "columns"):
+        X = X[column]
+    if isinstance(X, str):
+        raise TypeError("expected a sequence of texts, got one string")
+    return ["" if t is None or t != t else str(t) for t in X]
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeded obfuscator (the inverse, for robustness tests and the benchmark)
+
+_LEET_OUT = {"a": "4@", "e": "3", "i": "1!", "o": "0", "s": "5$", "t": "7", "l": "1"}
+_HOMO_OUT: dict[str, str] = {k: v for k, v in _CONFUSABLES.items() if k in "aceijopsxy"}
+OBFUSCATIONS = ("spaced", "leet", "mask", "repeat", "zero_width", "homoglyph")
+
+
+def obfuscate_word(word: str, how: str, rng: random.Random) -> str:
+    """Obfuscate one word with method ``how`` (one of ``OBFUSCATIONS``)."""
+    if len(word) < 3:
+        return word
+    if how == "spaced":
+        return " ".join(word)
+    if how == "leet":
+        out = [rng.choice(_LEET_OUT[c.lower()]) if c.lower() in _LEET_OUT else c for c in word]
+        return "".join(out)
+    if how == "mask":
+        inner = [i for i in range(1, len(word) - 1) if word[i].lower() in "aeiou"]
+        inner = inner or [rng.randrange(1, len(word) - 1)]
+        return "".join("*" if i in inner else c for i, c in enumerate(word))
+    if how == "repeat":
+        i = rng.randrange(len(word))
+        return word[: i + 1] + word[i] * rng.randint(2, 4) + word[i + 1 :]
+    if how == "zero_width":
+        i = rng.randrange(1, len(word))
+        return word[:i] + "\u200b" + word[i:]
+    if how == "homoglyph":
+        return "".join(
+            rng.choice(_HOMO_OUT[c]) if c in _HOMO_OUT and rng.random() < 0.6 else c for c in word
+        )
+    raise ValueError(f"unknown obfuscation {how!r}; expected one of {OBFUSCATIONS}")
+
+
+def obfuscate(
+    text: str, rng: random.Random, rate: float = 0.3, methods: Sequence[str] = OBFUSCATIONS
+) -> str:
+    """Obfuscate each alphabetic word of >= 3 letters with probability ``rate``."""
+
+    def sub(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if len(word) < 3 or rng.random() >= rate:
+            return word
+        return obfuscate_word(word, rng.choice(tuple(methods)), rng)
+
+    return re.sub(r"[A-Za-z]+", sub, text)
