@@ -36,7 +36,6 @@ API::
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import html
@@ -184,6 +183,16 @@ def _spec_from_table(name: str, table: Mapping[str, Any], where: Path) -> Corpus
     dev = table.get("dev", "hash")
     if dev not in ("hash", "official", "none"):
         raise DataError(f"{where}: corpus {name!r}: dev must be 'hash', 'official' or 'none'")
+    unknown_clean = set(table.get("clean", ())) - set(_CLEANERS)
+    if unknown_clean:
+        raise DataError(f"{where}: corpus {name!r} names unknown clean-ups {sorted(unknown_clean)}")
+    col_specs = [*table.get("columns", {}).items(), ("group", table.get("group", "text"))]
+    for col, how in col_specs:
+        bad = isinstance(how, dict) and (
+            not set(how) <= _COLUMN_KEYS or how.get("convert", "list_mean") not in _CONVERTERS
+        )
+        if bad or not isinstance(how, (str, dict)):
+            raise DataError(f"{where}: corpus {name!r}: bad column spec {col} = {how!r}")
     files = {k: tuple(v) for k, v in table.get("files", {}).items()}
     if "train" not in files or (dev == "official" and "dev" not in files):
         raise DataError(f"{where}: corpus {name!r} lacks train (or official dev) files")
@@ -490,8 +499,8 @@ def _norm_key(value: Any) -> str:
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "list_mean": _list_mean,
     "norm_key": _norm_key,
-    "literal": ast.literal_eval,
 }
+_COLUMN_KEYS = {"col", "map", "partial", "convert", "expr", "const"}
 
 
 def _column(df: pd.DataFrame, how: Any, spec: CorpusSpec, out: str) -> pd.Series:

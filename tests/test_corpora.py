@@ -98,6 +98,10 @@ def test_registry_rejects_unknown_keys(tmp_path):
     )
     with pytest.raises(DataError, match="unknown keys"):
         list_corpora(registry=bad)
+    bad.write_text('[x]\ntask = "stance"\ndomain = "news"\nlicence = "l"\nfiles = {train=["a"]}\n'
+                   'columns = {text = {col = "t", convert = "upper"}}\n')
+    with pytest.raises(DataError, match="bad column spec"):
+        list_corpora(registry=bad)
 
 
 # ------------------------------------------------------------------ errors
