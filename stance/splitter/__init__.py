@@ -1,11 +1,10 @@
 """Split a scraped page (HTML or a plain-text dump) into title, article and comments.
 
-(STUB — interface fixed, implementation in progress.)
-
 API::
 
     split(source: str | bytes, options: SplitOptions | None = None, name: str = "<string>") -> dict
     split_file(path, options: SplitOptions | None = None) -> dict
+    fit(data_dir, options) -> sklearn Pipeline        # the learned block classifier
 
 Return value (the ``split`` contract)::
 
@@ -13,4 +12,107 @@ Return value (the ``split`` contract)::
      "comments": [{"id", "parent_id", "depth", "author", "time", "likes", "quote", "text"}, ...]}
 
 Raises ``stance.errors.InputError`` (naming the file) for unreadable or hostile input.
+The learned block classifier is loaded on first use from
+``stance.resources.default_model_dir() / "splitter.joblib"``; without it, rules alone run.
 """
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from stance.errors import InputError, ModelError
+from stance.options import SplitOptions
+
+__all__ = ["split", "split_file", "fit", "load_model"]
+
+_MODEL_LOCK = threading.Lock()
+_MODEL_CACHE: dict[str, Any] = {}
+
+
+def load_model(path: str | os.PathLike[str] | None = None):
+    """The block classifier Pipeline at ``path`` (default: the shipped one), or None if absent."""
+    if path is None:
+        from stance.resources import default_model_dir
+
+        path = default_model_dir() / "splitter.joblib"
+    key = str(path)
+    with _MODEL_LOCK:
+        if key in _MODEL_CACHE:
+            return _MODEL_CACHE[key]
+        model = None
+        if Path(path).exists():
+            import joblib
+
+            try:
+                model = joblib.load(path)
+            except Exception as exc:  # corrupt or incompatible pickle
+                raise ModelError(f"{path}: cannot load the splitter model ({exc})") from exc
+            if not hasattr(model, "predict_proba"):
+                raise ModelError(f"{path}: not a block classifier (no predict_proba)")
+        _MODEL_CACHE[key] = model
+        return model
+
+
+def split(
+    source: str | bytes,
+    options: SplitOptions | None = None,
+    name: str = "<string>",
+    model: Any = "default",
+) -> dict:
+    """Split one page. ``model`` is a fitted block classifier, None (rules only) or "default"."""
+    from stance.splitter.decode import looks_like_html, to_text
+
+    opts = options or SplitOptions()
+    if opts.mode not in ("auto", "html", "text"):
+        raise InputError(f"unknown split mode {opts.mode!r} (auto, html or text)", source=name)
+    text = to_text(source, opts.max_bytes, name)
+    mode = opts.mode
+    if mode == "auto":
+        mode = "html" if looks_like_html(text) else "text"
+    try:
+        if mode == "html":
+            from stance.splitter.html import split_html
+
+            if isinstance(model, str):
+                model = load_model() if opts.learned else None
+            result = split_html(text, opts, name, model=model)
+        else:
+            from stance.splitter.text import split_text
+
+            result = split_text(text, opts, name)
+    except InputError:
+        raise
+    except RecursionError as exc:
+        raise InputError("page is nested too deeply to read", source=name) from exc
+    except MemoryError as exc:
+        raise InputError("page is too large to read in memory", source=name) from exc
+    return {"source": name, **result}
+
+
+def split_file(path: str | os.PathLike[str], options: SplitOptions | None = None) -> dict:
+    """Split the page stored at ``path`` (read as bytes; the encoding is sniffed)."""
+    opts = options or SplitOptions()
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+        if size > opts.max_bytes:
+            raise InputError(f"page is {size} bytes, over the limit of {opts.max_bytes}", name)
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from exc
+    if opts.mode == "auto" and p.suffix.lower() in (".txt", ".text"):
+        from dataclasses import replace
+
+        opts = replace(opts, mode="text")
+    return split(data, opts, name=name)
+
+
+def fit(data_dir=None, options=None, config: dict | None = None, log=None):
+    """Train the learned block classifier (see ``stance.splitter.learn.fit``)."""
+    from stance.splitter.learn import fit as _fit
+
+    return _fit(data_dir, options, config=config, log=log)

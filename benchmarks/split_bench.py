@@ -1,0 +1,262 @@
+#!/usr/bin/env python
+"""Benchmark the splitter against trafilatura on the same pages in the same run.
+
+    python benchmarks/split_bench.py --data-dir /work/shared/datasets [--output bench.json]
+
+Sets:
+  dragnet-dev  the dev split carved from the Dragnet *training* pages (md5 of the id,
+               20 %; ``stance.splitter.data.is_dev``), with and without gold comments.
+               The shipped model is trained on the other training pages only.
+  trafeval     trafilatura's own snippet corpus (142 pages with comment snippets).
+
+Metric (peer-baselines/eval_peers.py): bag of ``\\w+`` tokens, P/R/F1 per page, macro mean.
+Content = title + article; comment text = author + time + quote + text of every comment.
+On pages without gold comments we report the share that got any predicted comment text.
+Speed is wall time of the extraction calls only (file reading excluded), one process.
+trafilatura is a ``bench`` extra: ``pip install trafilatura lxml_html_clean``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stance.splitter.metrics import (  # noqa: E402
+    MacroPRF,
+    comment_text,
+    content_text,
+    tokens,
+)
+
+
+def stance_runner(model_path: str | None, learned: bool = True):
+    from stance.options import SplitOptions
+    from stance.splitter import load_model, split
+
+    model = load_model(model_path) if learned else None
+    opts = SplitOptions(mode="html", learned=learned)
+
+    def run(html: bytes) -> tuple[str, str]:
+        res = split(html, opts, model=model)
+        return content_text(res), comment_text(res)
+
+    return run
+
+
+def trafilatura_runner():
+    from trafilatura import bare_extraction
+
+    def run(html: bytes) -> tuple[str, str]:
+        doc = bare_extraction(html, include_comments=True, with_metadata=False)
+        if doc is None:
+            return "", ""
+        return doc.text or "", doc.comments or ""
+
+    return run
+
+
+def load_sets(data_dir: str, limit: int | None):
+    from stance.splitter.data import dragnet_dir, iter_pages
+
+    sets: dict[str, list] = {"dragnet-dev": [], "trafeval": []}
+    for pid, raw, content, comments, marker in iter_pages(data_dir, part="dev", limit=None):
+        sets["dragnet-dev"].append((pid, raw, content, comments, marker))
+    if limit:
+        pos = [p for p in sets["dragnet-dev"] if p[4]][:limit]
+        neg = [p for p in sets["dragnet-dev"] if not p[4]][:limit]
+        sets["dragnet-dev"] = pos + neg
+    tdir = dragnet_dir(data_dir).parent / "trafilatura-eval"
+    meta_path = tdir / "evaldata_comments.json"
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        for url in sorted(meta)[: limit or None]:
+            item = meta[url]
+            sets["trafeval"].append(
+                (item["file"], (tdir / "html" / item["file"]).read_bytes(), item)
+            )
+    return sets
+
+
+def norm_ws(s: str) -> str:
+    return re.sub(r"\s+", " ", s or "").strip()
+
+
+def evaluate_peer(run, sets) -> dict:
+    out: dict = {}
+    run(b"<html><body><h1>t</h1><p>" + b"Some warm-up text here. " * 30 + b"</p></body></html>")
+    seconds = 0.0
+    pages = 0
+    errors = 0
+    cont, comm, cont_neg = MacroPRF(), MacroPRF(), MacroPRF()
+    neg_pages = neg_flagged = 0
+    for _pid, raw, gcont, gcomm, marker in sets["dragnet-dev"]:
+        t0 = time.perf_counter()
+        try:
+            pc, pm = run(raw)
+        except Exception:  # a crash counts as empty output
+            pc, pm = "", ""
+            errors += 1
+        seconds += time.perf_counter() - t0
+        pages += 1
+        if marker:
+            cont.add(pc, gcont)
+            if tokens(gcomm):
+                comm.add(pm, gcomm)
+        else:
+            cont_neg.add(pc, gcont)
+            neg_pages += 1
+            neg_flagged += sum(tokens(pm).values()) > 0
+    out["dragnet-dev"] = {
+        "content": cont.summary(),
+        "comments": comm.summary(),
+        "content_no_comment_pages": cont_neg.summary(),
+        "no_comment_pages": neg_pages,
+        "no_comment_pages_with_pred_comments": neg_flagged,
+        "no_comment_fp_rate": neg_flagged / neg_pages if neg_pages else 0.0,
+    }
+    snip = {
+        k: 0
+        for k in (
+            "pages",
+            "with_total",
+            "with_in_content",
+            "without_total",
+            "without_in_content",
+            "comments_total",
+            "comments_in_comments",
+            "comments_in_content",
+        )
+    }
+    for _f, raw, item in sets["trafeval"]:
+        t0 = time.perf_counter()
+        try:
+            pc, pm = run(raw)
+        except Exception:
+            pc, pm = "", ""
+            errors += 1
+        seconds += time.perf_counter() - t0
+        pages += 1
+        c, m = norm_ws(pc), norm_ws(pm)
+        snip["pages"] += 1
+        snip["with_total"] += len(item["with"])
+        snip["with_in_content"] += sum(norm_ws(w) in c for w in item["with"])
+        snip["without_total"] += len(item["without"])
+        snip["without_in_content"] += sum(norm_ws(w) in c for w in item["without"])
+        snip["comments_total"] += len(item["comments"])
+        snip["comments_in_comments"] += sum(norm_ws(w) in m for w in item["comments"])
+        snip["comments_in_content"] += sum(norm_ws(w) in c for w in item["comments"])
+    out["trafeval"] = snip
+    out["speed"] = {
+        "pages": pages,
+        "seconds": seconds,
+        "pages_per_s": pages / seconds if seconds else 0.0,
+    }
+    out["errors"] = errors
+    return out
+
+
+def print_table(results: dict) -> None:
+    print("\n== dragnet-dev (dev split of the Dragnet training pages)")
+    print(
+        f"{'peer':<16} {'pages':>5} | {'CONTENT mP    mR    mF1':<24} | "
+        f"{'COMMENTS mP    mR    mF1':<25} | {'no-comment FP':<14} | pages/s"
+    )
+    for name, r in results.items():
+        d = r["dragnet-dev"]
+        c, k = d["content"], d["comments"]
+        print(
+            f"{name:<16} {c['pages']:>5} |   {c['mP']:.3f} {c['mR']:.3f} {c['mF1']:.3f}   |"
+            f"    {k['mP']:.3f} {k['mR']:.3f} {k['mF1']:.3f}   | "
+            f"{d['no_comment_pages_with_pred_comments']:>3}/{d['no_comment_pages']:<3} "
+            f"{d['no_comment_fp_rate']:.3f} | {r['speed']['pages_per_s']:.1f}"
+        )
+    print(
+        "   (comments scored on pages with non-empty comment gold: "
+        f"{next(iter(results.values()))['dragnet-dev']['comments']['pages']}; "
+        "content mF1 on no-comment pages: "
+        + ", ".join(
+            f"{n} {r['dragnet-dev']['content_no_comment_pages']['mF1']:.3f}"
+            for n, r in results.items()
+        )
+        + ")"
+    )
+    print("\n== trafeval (snippet hits, whitespace-normalised substring test)")
+    print(
+        f"{'peer':<16} {'pages':>5}  {'with->content':<16} {'without->content':<16} "
+        f"{'comm->comments':<16} {'comm->content':<16}"
+    )
+    for name, r in results.items():
+        t = r["trafeval"]
+        if not t["pages"]:
+            continue
+
+        def cell(a: str, b: str, t=t) -> str:
+            return f"{t[a]:>4}/{t[b]:<4} {t[a] / max(t[b], 1):.3f}"
+
+        print(
+            f"{name:<16} {t['pages']:>5}  {cell('with_in_content', 'with_total')}  "
+            f"{cell('without_in_content', 'without_total')}  "
+            f"{cell('comments_in_comments', 'comments_total')}  "
+            f"{cell('comments_in_content', 'comments_total')}"
+        )
+    print("\n== speed (one process, extraction calls only, all pages of both sets)")
+    for name, r in results.items():
+        s = r["speed"]
+        print(
+            f"{name:<16} {s['pages']:>5} pages in {s['seconds']:.2f} s = "
+            f"{s['pages_per_s']:.1f} pages/s   errors={r['errors']}"
+        )
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--data-dir",
+        default=os.environ.get("STANCE_DATA_DIR"),
+        help="corpora directory (holding splitter/dragnet), default $STANCE_DATA_DIR",
+    )
+    ap.add_argument("--model", default=None, help="splitter.joblib (default: the shipped one)")
+    ap.add_argument(
+        "--peers",
+        default="stance,stance-rules,trafilatura",
+        help="comma list of: stance, stance-rules, trafilatura",
+    )
+    ap.add_argument("--limit", type=int, default=None, help="pages per set (smoke runs)")
+    ap.add_argument("--output", help="write the numbers as JSON here")
+    args = ap.parse_args(argv)
+    if not args.data_dir:
+        ap.error("pass --data-dir or set STANCE_DATA_DIR")
+    sets = load_sets(args.data_dir, args.limit)
+    results = {}
+    for peer in args.peers.split(","):
+        if peer == "stance":
+            run = stance_runner(args.model, learned=True)
+        elif peer == "stance-rules":
+            run = stance_runner(None, learned=False)
+        elif peer == "trafilatura":
+            try:
+                run = trafilatura_runner()
+            except ImportError:
+                print("trafilatura is not installed (pip install 'stance[bench]'); skipped")
+                continue
+        else:
+            ap.error(f"unknown peer {peer}")
+        results[peer] = evaluate_peer(run, sets)
+    print_table(results)
+    if args.output:
+        Path(args.output).write_text(json.dumps(results, indent=1))
+        print(f"\nwrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Regular expressions shared by the HTML and text readers (all linear-time, no nesting)."""
+
+from __future__ import annotations
+
+import re
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?"
+DATE = re.compile(
+    r"(?:\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+\d{2,4}\b"
+    r"|\b" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}\b"
+    r"|\b" + _MONTH + r",?\s+\d{4}\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"
+    r"|\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?\b"
+    r"|\b(?:\d+|an?|one)\s+(?:sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|days?|weeks?|months?|"
+    r"years?)\s+ago\b"
+    r"|\b(?:yesterday|today)\b(?:\s+at\b)?"
+    r"|\b" + _WEEKDAY + r"\s+\d{1,2}\s+" + _MONTH + r")",
+    re.I,
+)
+# A line that is (almost) only a date or time.
+DATE_ONLY = re.compile(
+    r"^\s*(?:posted\s+|published\s+|updated:?\s+|on\s+)?(?:" + _WEEKDAY + r"\s*)?"
+    r"[\w ,./:-]{0,12}?(?:" + DATE.pattern + r")[\w ,./:()+-]{0,30}$",
+    re.I,
+)
+NUMBER = re.compile(r"[-+]?\d[\d,.]*")
+# Interface words that are never part of an article or a comment.
+UI_LINE = re.compile(
+    r"^\s*(?:reply|reply\s*[↓#»›]|replies|report(?:\s+(?:abuse|comment|this))?|flag|share\s*[›»]?|"
+    r"permalink|link|quote|like|likes|unlike|dislike|vote\s+up|vote\s+down|up|down|edit|delete|"
+    r"hide|show|more|less|recommend|recommended|[↑↓▲▼\s]+|\+1|upvote|downvote|"
+    r"log\s*in\s+to\s+reply|login\s+to\s+reply|sign\s+in\s+to\s+reply|#|¶|top|"
+    r"view\s+(?:all\s+)?(?:\d+\s+)?(?:more\s+)?(?:replies|comments)|show\s+more\s+replies|"
+    r"load\s+more(?:\s+comments)?|see\s+more|read\s+more|collapse|expand|"
+    r"\d+\s*(?:likes?|points?|votes?|replies|reply)|"
+    r"(?:reply|share|report|like|flag|permalink)(?:\s*[|·•]\s*(?:reply|share|report|like|"
+    r"flag|permalink|edit|delete))+)[\s.:!]*$",
+    re.I,
+)
+COMMENTS_HEADER = re.compile(
+    r"^\s*(?:\d[\d,]*\s+(?:comments?|responses?|replies|thoughts|reactions)\b.{0,80}|"
+    r"(?:reader\s+)?comments?\s*(?:\(\d+\))?|discussion|"
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:comments?|responses?|"
+    r"thoughts)\b.{0,80}|"
+    r"(?:\d+\s+)?responses?\s+to\s+.{1,120}|what\s+(?:people|readers)\s+are\s+saying.{0,20})\s*$",
+    re.I,
+)
+COMMENT_PROMPT = re.compile(
+    r"(?:leave\s+a\s+(?:reply|comment)|post\s+a\s+comment|add\s+(?:a\s+|your\s+)?comment|"
+    r"to\s+participate\s+in\s+the\s+discussion|log\s*in\s+or\s+register|"
+    r"fill\s+in\s+your\s+details\s+below|click\s+an\s+icon\s+to\s+log\s+in|"
+    r"akismet\s+to\s+reduce\s+spam|you\s+are\s+commenting\s+using|"
+    r"notify\s+me\s+of\s+(?:new|follow-up)|your\s+email\s+address\s+will\s+not\s+be\s+published|"
+    r"required\s+fields\s+are\s+marked|cancel\s+reply|you\s+must\s+be\s+logged\s+in|"
+    r"comments?\s+(?:are|is)\s+closed|join\s+the\s+discussion|sign\s+in\s+to\s+comment|"
+    r"log\s+in\s+to\s+comment|comment\s+policy|comments?\s+powered\s+by|"
+    r"save\s+my\s+name,\s+email|be\s+the\s+first\s+to\s+comment|start\s+the\s+discussion|"
+    r"sort\s+by\s+(?:best|newest|oldest)|subscribe\s+to\s+comments|"
+    r"comments\s+rss|rss\s+feed\s+for\s+comments)",
+    re.I,
+)
+
+WIDGET = re.compile(
+    r"^\s*(?:podcasts?|trends?|related(?:\s+(?:stories|articles|news))?|read\s+more|more\s+from|"
+    r"most\s+(?:read|popular|viewed)|recommended(?:\s+for\s+you)?|you\s+may\s+also\s+like|"
+    r"share(?:\s+this(?:\s+(?:story|article|page))?)?:?|tweet|facebook|twitter|telegram|vk|whatsapp|"
+    r"email|print|subscribe|newsletter|advertisement|sponsored|follow\s+us.*|tags?:.*|topics?:.*|"
+    r"sign\s+up.*|log\s*in|register|menu|search|home|skip\s+to\s+(?:main\s+)?content|"
+    r"cookies?.*|accept|close|icon\s+\w+.*|listen\s+to\s+(?:this\s+)?article|"
+    r"add\s+to\s+(?:favou?rites|bookmarks)|bookmark|copy\s+link|"
+    r"(?:facebook|twitter|telegram|vk|whatsapp|email|print|reddit|linkedin)"
+    r"(?:\s+(?:facebook|twitter|telegram|vk|whatsapp|email|print|reddit|linkedin))+)\s*$",
+    re.I,
+)
+
+_DATE_HINT = re.compile(r"\d|ago\b|yesterday|today", re.I)
+_PROMPT_KEYS = ("leave", "post", "add", "particip", "regist", "details", "icon", "akismet",
+                "commenting", "notify", "email", "required", "cancel", "logged", "closed", "join",
+                "sign", "log", "policy", "powered", "save", "first", "discussion", "sort",
+                "subscribe", "rss")
+
+
+def has_date(text: str) -> bool:
+    """DATE.search on the first 300 characters, behind a cheap prefilter."""
+    head = text[:300]
+    return _DATE_HINT.search(head) is not None and DATE.search(head) is not None
+
+
+def is_prompt(text: str) -> bool:
+    """A comment prompt or form line ("Leave a Reply", "log in or register", ...)."""
+    if len(text) > 400:
+        return False
+    low = text.lower()
+    return any(k in low for k in _PROMPT_KEYS) and COMMENT_PROMPT.search(low) is not None

@@ -1,0 +1,479 @@
+"""The plain-text reader: dumps made by copy-paste or text scrapers.
+
+The dump is cut at the start of the comment section (a "N Comments" header, a comment
+prompt or form, or the first line that opens a comment record). Before it: outlet chrome
+up to the title, bylines, dates, photo credits, copyright and widgets are dropped; the
+article paragraphs and sub-headings are kept. After it: ``parse_thread`` rebuilds the
+records from the thread's own structure (numbering, bullets, indentation, repeated
+metadata lines).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from stance.splitter.decode import Deadline
+from stance.splitter.fields import LIKES, find_author, find_likes, find_time
+from stance.splitter.patterns import (
+    COMMENT_PROMPT,
+    COMMENTS_HEADER,
+    DATE,
+    DATE_ONLY,
+    UI_LINE,
+    WIDGET,
+    is_prompt,
+)
+
+_WORD = re.compile(r"\w+")
+MAX_LINE = 20000  # longer lines are cut before any pattern sees them
+
+# ------------------------------------------------------------------ line classes (article part)
+ICON_RUN = re.compile(r"^(?:\s*\bicon\b[\w -]{0,40}){2,}$", re.I)
+BYLINE = re.compile(
+    r"^\s*(?:by|von|par|por|door|written\s+by|story\s+by|posted\s+by)\s*:?\s+"
+    r"[\w.'’ -]{2,80}(?:\s+(?:and|&)\s+[\w.'’ -]{2,40})?\s*[,|]?.{0,60}$",
+    re.I,
+)
+PUBLISHED = re.compile(
+    r"^\s*(?:published|updated|last\s+updated|posted|date|time)\b[^\n]{0,80}$", re.I
+)
+CREDIT = re.compile(
+    r"(?:^\s*©|^\s*\(c\)|\bgetty\s+images\b|^\s*(?:photo|image|picture|credit|source|file\s+photo)"
+    r"\s*(?:credit)?\s*[:©]|\b(?:reuters|afp|ap\s+photo|epa|sputnik|tass|ria\s+novosti|anadolu|"
+    r"shutterstock|istock|global\s+look\s+press)\s*(?:/|$)|/\s*(?:reuters|afp|getty|epa|ap)\b|"
+    r"all\s+rights\s+reserved)",
+    re.I,
+)
+PLAYER_TIMES = re.compile(r"^\s*(?:\d{1,2}:\d{2}(?::\d{2})?\s*){1,3}$")
+ENTRY_MARK = re.compile(r"^(?P<ind>[ \t]*)(?P<mark>\d{1,4}[.)]|[•◦▪●○■□‣⁃*·-])[ \t]+(?P<rest>.*)$")
+SAYS = re.compile(
+    r"^\s*(?:#\d+\s+)?(?P<a>[^\n:]{1,60}?)\s+(?:says|said|wrote|writes)\b"
+    r"(?P<tail>[^\n]{0,80})$",
+    re.I,
+)
+FORUM = re.compile(r"^\s*#\s?(?P<n>\d{1,6})\s+(?P<a>[^\n]{1,60}?)(?:\s+wrote:?|\s*:)?\s*$", re.I)
+DISQUS = re.compile(r"^\s*(?P<a>[^\n•·|]{1,50}?)\s*[•·]\s*(?P<t>[^\n]{1,60})$")
+AVATAR = re.compile(
+    r"^\s*(?:avatar|user\s+avatar|profile\s+(?:image|picture|photo))"
+    r"(?:\s+(?:of|for)\s+.*)?\s*$",
+    re.I,
+)
+VOTES = re.compile(r"^\s*(?:[△▽▲▼↑↓+\-]?\s*\d{1,6}\s*[△▽▲▼↑↓]?\s*){1,2}$")
+QUOTE_OPEN = re.compile(r"^\s*(?:>|[“\"«„]|quote:)", re.I)
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+
+
+def _script(text: str) -> str:
+    """The dominant script of a line (LATIN, CYRILLIC, ...), or '' when it has no letters."""
+    counts: dict[str, int] = {}
+    for ch in text[:400]:
+        if ch.isalpha():
+            try:
+                s = unicodedata.name(ch).split(" ", 1)[0]
+            except ValueError:
+                continue
+            counts[s] = counts.get(s, 0) + 1
+    return max(counts, key=counts.get) if counts else ""
+
+
+def is_chrome(line: str) -> bool:
+    """Outlet chrome, metadata and widget lines that never belong to an article."""
+    s = line.strip()
+    if not s:
+        return False
+    return bool(
+        ICON_RUN.match(s)
+        or WIDGET.match(s)
+        or PLAYER_TIMES.match(s)
+        or UI_LINE.match(s)
+        or COMMENT_PROMPT.search(s[:300])
+        or AVATAR.match(s)
+        or (
+            len(s) < 160
+            and (CREDIT.search(s) or BYLINE.match(s) or PUBLISHED.match(s) or DATE_ONLY.match(s))
+        )
+    )
+
+
+# ------------------------------------------------------------------ comment section start
+
+
+def _starts_thread(lines: list[str], i: int) -> bool:
+    s = lines[i].strip()
+    if not s or len(s) > 200:
+        return False
+    if SAYS.match(s) and len(s) < 120:
+        return True
+    if FORUM.match(s) and ("wrote" in s.lower() or _next_is_date(lines, i)):
+        return True
+    m = DISQUS.match(s)
+    return bool(m and DATE.search(m.group("t")))
+
+
+def _next_is_date(lines: list[str], i: int) -> bool:
+    for j in range(i + 1, min(i + 3, len(lines))):
+        t = lines[j].strip()
+        if t:
+            return bool(DATE_ONLY.match(t))
+    return False
+
+
+def find_comment_start(lines: list[str], first_body: int) -> int:
+    """Index of the first line of the comment section (len(lines) when there is none)."""
+    n = len(lines)
+    for i in range(first_body, n):
+        s = lines[i].strip()
+        if not s or len(s) > 300:
+            continue
+        if COMMENTS_HEADER.match(s) or COMMENT_PROMPT.search(s):
+            return i
+        if _starts_thread(lines, i):
+            return i
+        m = ENTRY_MARK.match(lines[i])
+        if m and m.group("mark")[0] == "1" and m.group("mark")[1:] in (".", ")"):
+            # "1. Name" followed within a few lines by a date: a numbered comment list
+            rest = m.group("rest").strip()
+            if len(rest) < 80 and any(DATE.search(lines[j]) for j in range(i, min(i + 4, n))):
+                return i
+    return n
+
+
+# ------------------------------------------------------------------ the article part
+
+
+def find_title(lines: list[str]) -> tuple[str, int]:
+    """(title, index of the first line after it) from the top of the dump."""
+    head = [(i, ln.strip()) for i, ln in enumerate(lines[:80]) if ln.strip()]
+    norm = [(i, " ".join(_WORD.findall(s.lower()))) for i, s in head]
+    # 1) a line printed twice (or contained at the end of a breadcrumb line)
+    for k, (i, ns) in enumerate(norm):
+        if len(ns.split()) < 3 or is_chrome(lines[i]):
+            continue
+        for j, nt in norm[k + 1 : k + 12]:
+            if nt == ns:
+                return lines[i].strip(), j + 1
+    for k, (i, ns) in enumerate(norm):
+        if len(ns.split()) < 3 or is_chrome(lines[i]):
+            continue
+        for _j, nb in norm[max(0, k - 6) : k]:
+            if nb != ns and nb.endswith(" " + ns) and len(nb.split()) - len(ns.split()) <= 5:
+                return lines[i].strip(), i + 1
+    # 2) the first line that is not chrome, followed by a paragraph
+    for i, s in head:
+        if is_chrome(s) or len(s) > 250 or len(_WORD.findall(s)) < 3:
+            continue
+        if s.endswith((".", "!", "?")) and len(_WORD.findall(s)) > 25:
+            return "", i
+        return s, i + 1
+    return (head[0][1], head[0][0] + 1) if head else ("", 0)
+
+
+def article_lines(lines: list[str], title: str) -> list[str]:
+    """Paragraphs and sub-headings of the article part, chrome dropped."""
+    nt = " ".join(_WORD.findall(title.lower()))
+    scripts: dict[str, int] = {}
+    for ln in lines:
+        sc = _script(ln)
+        if sc:
+            scripts[sc] = scripts.get(sc, 0) + len(ln)
+    main_script = max(scripts, key=scripts.get) if scripts else ""
+    kept: list[str] = []
+    for ln in lines:
+        s = ln.strip()
+        if not s or is_chrome(s):
+            continue
+        if nt and " ".join(_WORD.findall(s.lower())) == nt:
+            continue  # the title printed again
+        sc = _script(s)
+        if sc and main_script and sc != main_script:
+            continue  # a stray line in another script
+        if not _WORD.search(s):
+            continue
+        kept.append(s)
+    # trailing widgets: short lines after the last real paragraph
+    last = max((k for k, s in enumerate(kept) if _is_paragraph(s)), default=-1)
+    if last >= 0:
+        kept = kept[: last + 1]
+    return kept
+
+
+def _is_paragraph(s: str) -> bool:
+    return len(_WORD.findall(s)) >= 12 or (
+        len(_WORD.findall(s)) >= 5 and s.endswith((".", "!", "?", "”", '"'))
+    )
+
+
+# ------------------------------------------------------------------ the thread
+
+
+class _Entry:
+    __slots__ = ("indent", "numbered", "lines", "header")
+
+    def __init__(self, indent: int, numbered: bool, header: str | None):
+        self.indent = indent
+        self.numbered = numbered
+        self.lines: list[str] = []
+        self.header = header
+
+
+def _segment(lines: list[str]) -> list[_Entry]:
+    """Cut the thread lines into entries, one per comment."""
+    marks = [i for i, ln in enumerate(lines) if ENTRY_MARK.match(ln)]
+    heads = [i for i in range(len(lines)) if _starts_thread(lines, i)]
+    entries: list[_Entry] = []
+    cur: _Entry | None = None
+    use_marks = len(marks) >= 2 or (marks and not heads)
+    if use_marks:
+        for i, ln in enumerate(lines):
+            m = ENTRY_MARK.match(ln)
+            if m and (i in marks):
+                mark = m.group("mark")
+                cur = _Entry(_indent(ln), mark[0].isdigit(), None)
+                entries.append(cur)
+                rest = m.group("rest")
+                if rest.strip():
+                    cur.lines.append(rest)
+            elif cur is not None:
+                cur.lines.append(ln)
+        return entries
+    if heads:
+        for i, ln in enumerate(lines):
+            if i in heads:
+                cur = _Entry(_indent(ln), False, ln.strip())
+                entries.append(cur)
+                cur.lines.append(ln)
+            elif cur is not None:
+                cur.lines.append(ln)
+        return entries
+    # no markers: metadata lines (dates) delimit comments; decide header vs footer
+    dates = [
+        i
+        for i, ln in enumerate(lines)
+        if ln.strip() and len(ln.strip()) < 160 and DATE.search(ln) and len(_WORD.findall(ln)) <= 20
+    ]
+    if len(dates) >= 1:
+        first_text = next(
+            (i for i, ln in enumerate(lines) if len(_WORD.findall(ln)) > 12), len(lines)
+        )
+        footer = first_text < dates[0]
+        if footer:
+            start = 0
+            for d in dates:
+                e = _Entry(0, False, None)
+                e.lines = lines[start : d + 1]
+                entries.append(e)
+                start = d + 1
+            return entries
+        starts = []
+        for d in dates:
+            # a short name line right above the date opens the comment
+            j = d - 1
+            while j >= 0 and not lines[j].strip():
+                j -= 1
+            if (
+                j >= 0
+                and len(_WORD.findall(lines[j])) <= 5
+                and not DATE.search(lines[j])
+                and not UI_LINE.match(lines[j])
+                and (not starts or j > starts[-1])
+            ):
+                starts.append(j)
+            elif not starts or d > starts[-1]:
+                starts.append(d)
+        for k, s in enumerate(starts):
+            e = _Entry(_indent(lines[s]), False, None)
+            e.lines = lines[s : starts[k + 1] if k + 1 < len(starts) else len(lines)]
+            entries.append(e)
+        return entries
+    # last resort: blank-line separated paragraphs
+    for ln in lines:
+        if not ln.strip():
+            cur = None
+            continue
+        if cur is None:
+            cur = _Entry(_indent(ln), False, None)
+            entries.append(cur)
+        cur.lines.append(ln)
+    return entries
+
+
+def _in_article(s: str, article_norm: str) -> bool:
+    ns = " ".join(_WORD.findall(s.lower()))
+    return len(ns.split()) >= 5 and ns in article_norm
+
+
+def _fields(entry: _Entry, article_norm: str) -> dict | None:
+    author = time_ = likes = None
+    quote: list[str] = []
+    text: list[str] = []
+    meta_zone = True
+    for raw in entry.lines:
+        s = raw.strip()
+        if not s:
+            continue
+        if AVATAR.match(s) or UI_LINE.match(s) or COMMENT_PROMPT.search(s[:300]):
+            continue
+        if LIKES.search(s) and len(_WORD.findall(s)) <= 6:
+            lk = find_likes(s)
+            if lk is not None:
+                likes = lk if likes is None else likes
+                continue
+        if VOTES.match(s):
+            if likes is None:
+                nums = [int(x) for x in re.findall(r"\d+", s)]
+                likes = nums[0] if nums else None
+            continue
+        short = len(_WORD.findall(s)) <= 12 and len(s) < 120
+        if meta_zone and short:
+            fm = FORUM.match(s)
+            if fm and author is None:
+                author = fm.group("a").strip()
+                continue
+            sm = SAYS.match(s)
+            if sm and author is None:
+                author = sm.group("a").strip(" ,:-")
+                t = find_time(sm.group("tail"))
+                if t:
+                    time_ = t
+                continue
+            dm = DISQUS.match(s)
+            if dm and DATE.search(dm.group("t")) and author is None:
+                author = dm.group("a").strip()
+                time_ = find_time(dm.group("t")) or dm.group("t").strip()
+                continue
+            if DATE_ONLY.match(s) and time_ is None:
+                time_ = find_time(s)
+                if author is None:
+                    author = find_author(s, time_)
+                continue
+            if DATE.search(s) and time_ is None and len(_WORD.findall(s)) <= 14:
+                t = find_time(s)
+                a = find_author(s, t)
+                if a or s.lower().startswith(("by ", "posted")):
+                    time_, author = t, a
+                    continue
+            if author is None and _name_like(s, entry.lines, raw):
+                author = s
+                continue
+        meta_zone = False
+        if not text and (QUOTE_OPEN.match(s) or _in_article(s, article_norm)):
+            if QUOTE_OPEN.match(s) or quote:
+                quote.append(s.lstrip(">").strip())
+                continue
+            quote.append(s)
+            continue
+        text.append(s)
+    # footer-style metadata ("by Ann on May 3, 2011 at 9:59 am") comes last
+    if time_ is None and text and len(_WORD.findall(text[-1])) <= 16 and DATE.search(text[-1]):
+        t = find_time(text[-1])
+        a = find_author(text[-1], t)
+        if a or text[-1].lower().startswith(("by ", "posted")):
+            time_, author = t, author or a
+            text.pop()
+    if not text and quote and not QUOTE_OPEN.match(entry.lines[0] if entry.lines else ""):
+        text, quote = quote, []
+    if not text and not quote:
+        return None
+    return {
+        "author": author,
+        "time": time_,
+        "likes": likes,
+        "quote": "\n".join(quote) or None,
+        "text": "\n".join(text),
+    }
+
+
+def _is_section_line(ln: str) -> bool:
+    s = ln.strip()
+    return len(s) < 300 and bool(COMMENTS_HEADER.match(s) or is_prompt(s) or is_chrome(s))
+
+
+def _name_like(s: str, lines: list[str], raw: str) -> bool:
+    """A short line that names the commenter (a date follows it, or it has no sentence)."""
+    if len(_WORD.findall(s)) > 4 or len(s) > 60:
+        return False
+    k = lines.index(raw)
+    nxt = next((ln.strip() for ln in lines[k + 1:] if ln.strip()), "")
+    if nxt and DATE_ONLY.match(nxt):
+        return True
+    return not s.endswith((".", "!", "?"))
+
+
+def parse_thread(lines: list[str], article: str = "") -> list[dict]:
+    """Comment records from the lines of a comment section."""
+    lines = [ln[:MAX_LINE] for ln in lines]
+    # the comment form after the thread ("Leave a Reply", "Fill in your details...") ends it
+    first = next((i for i, ln in enumerate(lines) if ln.strip() and not _is_section_line(ln)),
+                 len(lines))
+    for i in range(first + 1, len(lines)):
+        if len(lines[i]) < 300 and is_prompt(lines[i]):
+            lines = lines[:i]
+            break
+    # drop section headers and forms before segmenting
+    lines = [
+        ""
+        if (
+            len(ln.strip()) < 200
+            and (COMMENTS_HEADER.match(ln.strip()) or COMMENT_PROMPT.search(ln))
+        )
+        else ln
+        for ln in lines
+    ]
+    article_norm = " " + " ".join(_WORD.findall(article.lower())) + " "
+    entries = _segment(lines)
+    if not entries:
+        return []
+    # depth from the indentation rank of the entry openers; numbered entries are top level
+    indents = sorted({e.indent for e in entries})
+    top_numbered = min((e.indent for e in entries if e.numbered), default=None)
+    records: list[dict] = []
+    stack: list[tuple[int, str]] = []  # (depth, id)
+    for e in entries:
+        rec = _fields(e, article_norm)
+        if rec is None:
+            continue
+        if e.numbered and top_numbered is not None and e.indent == top_numbered:
+            depth = 0
+        else:
+            depth = indents.index(e.indent)
+            if top_numbered is not None:
+                depth = max(sum(1 for x in indents if top_numbered <= x <= e.indent) - 1, 0)
+                if not e.numbered:
+                    depth = max(depth, 1)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        depth = min(depth, len(stack))
+        cid = f"c{len(records) + 1}"
+        rec = {"id": cid, "parent_id": stack[-1][1] if stack else None, "depth": depth, **rec}
+        records.append(
+            {
+                k: rec.get(k)
+                for k in ("id", "parent_id", "depth", "author", "time", "likes", "quote", "text")
+            }
+        )
+        stack.append((depth, cid))
+    return records
+
+
+# ------------------------------------------------------------------ entry point
+
+
+def split_text(text: str, options, name: str) -> dict:
+    deadline = Deadline(options.timeout, name)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(lines) > 500000:
+        lines = lines[:500000]
+    lines = [ln[:MAX_LINE] for ln in lines]
+    title, body_start = find_title(lines)
+    deadline.check()
+    cs = find_comment_start(lines, body_start)
+    art = article_lines(lines[body_start:cs], title)
+    deadline.check()
+    article = "\n\n".join(art)
+    comments = parse_thread(lines[cs:], article) if cs < len(lines) else []
+    deadline.check()
+    return {"title": title, "article": article, "comments": comments}

@@ -1,0 +1,293 @@
+"""Comment blocks of an HTML page -> comment records (who, when, likes, quote, text, nesting).
+
+The record boundary is found from the page's own structure: among the elements that hold
+comment blocks, the markup signature (tag + stable class tokens) whose repeated instances
+each carry one metadata block (a date, an author) is the comment record. Records nested in
+records are replies; the depth is the number of enclosing records.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+
+from stance.splitter.blocks import Page
+from stance.splitter.fields import find_author, find_likes, find_time
+from stance.splitter.learn import _GENERIC_CLASS
+from stance.splitter.patterns import COMMENTS_HEADER, DATE, UI_LINE, has_date, is_prompt
+
+AUTHOR_TOKENS = frozenset(
+    [
+        "author",
+        "fn",
+        "name",
+        "user",
+        "username",
+        "nick",
+        "nickname",
+        "commenter",
+        "poster",
+        "vcard",
+        "cite",
+        "by",
+        "who",
+        "usr",
+        "member",
+    ]
+)
+TIME_TOKENS = frozenset(
+    ["date", "time", "timestamp", "published", "datetime", "posted", "when", "ago"]
+)
+LIKE_TOKENS = frozenset(
+    ["like", "likes", "vote", "votes", "score", "points", "rating", "karma", "upvotes"]
+)
+QUOTE_TOKENS = frozenset(["quote", "blockquote", "quoted"])
+INLINE_TAGS = frozenset(
+    [
+        "p",
+        "span",
+        "a",
+        "b",
+        "i",
+        "em",
+        "strong",
+        "font",
+        "small",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "cite",
+        "abbr",
+        "time",
+        "img",
+        "label",
+        "u",
+        "sup",
+        "sub",
+        "code",
+        "pre",
+        "tt",
+    ]
+)
+_WORD = re.compile(r"\w+")
+
+
+def _sig(page: Page, idx: int) -> str:
+    e = page.elements[idx]
+    toks = sorted({t for t in e.tokens if not _GENERIC_CLASS.match(t)})[:4]
+    return e.tag + "." + ".".join(toks)
+
+
+def _is_meta(page: Page, bi: int) -> bool:
+    b = page.blocks[bi]
+    n = len(_WORD.findall(b.text))
+    if n > 25:
+        return False
+    if has_date(b.text):
+        return True
+    if b.elem >= 0:
+        idxs = [b.elem, *b.inline]
+        for i in idxs:
+            if AUTHOR_TOKENS.intersection(page.elements[i].tokens):
+                return True
+    return False
+
+
+def _has_ancestor_in(page: Page, idx: int, elems: set[int]) -> bool:
+    p = page.elements[idx].parent
+    steps = 0
+    while p >= 0 and steps < 60:
+        if p in elems:
+            return True
+        p = page.elements[p].parent
+        steps += 1
+    return False
+
+
+def choose_records(page: Page, cblocks: list[int]):
+    """(signature, {block index: owner element}) for the best record signature, or None."""
+    anc_of = {
+        bi: page.ancestors(page.blocks[bi].elem, 40) for bi in cblocks if page.blocks[bi].elem >= 0
+    }
+    if len(anc_of) < 2:
+        return None
+    tok = {bi: len(_WORD.findall(page.blocks[bi].text)) for bi in cblocks}
+    total = sum(tok.values()) or 1
+    meta = {bi: _is_meta(page, bi) for bi in anc_of}
+    # for every block, the nearest ancestor of each signature
+    first: dict[int, dict[str, int]] = {}
+    by_sig: dict[str, set[int]] = defaultdict(set)
+    sig_cache: dict[int, str] = {}
+    for bi, anc in anc_of.items():
+        near: dict[str, int] = {}
+        for a in anc:
+            s = sig_cache.get(a)
+            if s is None:
+                s = sig_cache[a] = _sig(page, a)
+            if s not in near:
+                near[s] = a
+            by_sig[s].add(a)
+        first[bi] = near
+    best = None
+    for s, elems in by_sig.items():
+        if len(elems) < 2 or page.elements[next(iter(elems))].tag in INLINE_TAGS:
+            continue
+        owner = {bi: near[s] for bi, near in first.items() if s in near}
+        records = set(owner.values())
+        if len(records) < 2:
+            continue
+        cov = sum(tok[bi] for bi in owner) / total
+        with_meta = {owner[bi] for bi in owner if meta[bi]}
+        with_text = {owner[bi] for bi in owner if not meta[bi] and tok[bi] >= 3}
+        good = len(with_meta & with_text)
+        score = round(cov * (good / len(records)) * math.log1p(good), 6)
+        # on a tie prefer records that nest (replies) and then the outer element
+        nested = sum(1 for r in records if _has_ancestor_in(page, r, elems))
+        depth = sum(page.elements[r].depth for r in records) / len(records)
+        key = (score, nested, -depth)
+        if best is None or key > best[0]:
+            best = (key, s, owner)
+    if best is None or best[0][0] < 0.2:
+        return None
+    return best[1], best[2]
+
+
+def build_records(page: Page, cblocks: list[int]) -> list[dict]:
+    """Comment records from the comment blocks (block indices in page order)."""
+    cblocks = [bi for bi in cblocks if not _section_line(page.blocks[bi].text)]
+    if not cblocks:
+        return []
+    chosen = choose_records(page, cblocks)
+    if chosen is None:
+        return []  # caller falls back to the text reader
+    _sig_name, owner = chosen
+    record_elems = set(owner.values())
+    order: list[int] = []
+    own: dict[int, list[int]] = defaultdict(list)
+    loose: list[int] = []
+    for bi in cblocks:
+        r = owner.get(bi)
+        if r is None:
+            loose.append(bi)
+            continue
+        if r not in own:
+            order.append(r)
+        own[r].append(bi)
+    # nesting: the nearest enclosing record element
+    parent_rec: dict[int, int | None] = {}
+    for r in order:
+        p = page.elements[r].parent
+        parent_rec[r] = None
+        steps = 0
+        while p >= 0 and steps < 200:
+            if p in record_elems:
+                parent_rec[r] = p
+                break
+            p = page.elements[p].parent
+            steps += 1
+    ids = {r: f"c{i + 1}" for i, r in enumerate(order)}
+    out = []
+    depth_of: dict[int, int] = {}
+    for r in order:
+        pr = parent_rec[r]
+        while pr is not None and pr not in ids:  # parent record had no text of its own
+            pr = parent_rec.get(pr)
+        depth = depth_of[pr] + 1 if pr is not None and pr in depth_of else 0
+        depth_of[r] = depth
+        rec = record_fields(page, own[r])
+        if rec is None:
+            continue
+        rec.update(id=ids[r], parent_id=ids[pr] if pr is not None else None, depth=depth)
+        out.append(rec)
+    return [_ordered(r) for r in out]
+
+
+def _ordered(r: dict) -> dict:
+    return {
+        k: r.get(k)
+        for k in ("id", "parent_id", "depth", "author", "time", "likes", "quote", "text")
+    }
+
+
+def _section_line(text: str) -> bool:
+    return bool(is_prompt(text) or (len(text) < 120 and COMMENTS_HEADER.match(text)))
+
+
+def _drop(text: str) -> bool:
+    return bool(
+        UI_LINE.match(text) or is_prompt(text) or (len(text) < 120 and COMMENTS_HEADER.match(text))
+    )
+
+
+def record_fields(page: Page, bis: list[int]) -> dict | None:
+    author = time_ = likes = None
+    quote_parts: list[str] = []
+    text_parts: list[str] = []
+    for bi in bis:
+        b = page.blocks[bi]
+        text = b.text
+        els = [page.elements[i] for i in (b.elem, *b.inline) if i >= 0]
+        toks = set()
+        for e in els:
+            toks.update(e.tokens)
+        anc_tags = {page.elements[a].tag for a in page.ancestors(b.elem, 4)} if b.elem >= 0 else ()
+        n = len(_WORD.findall(text))
+        if n <= 25 and (has_date(text) or AUTHOR_TOKENS & toks):
+            t = find_time(text) if time_ is None else None
+            if t and time_ is None:
+                time_ = t
+                for e in els:
+                    if e.extra.get("datetime"):
+                        time_ = time_ or e.extra["datetime"]
+            if author is None:
+                a = find_author(text, t)
+                if a is None and AUTHOR_TOKENS & toks and n <= 6 and not DATE.search(text):
+                    a = re.sub(r"\s+(?:says|said|wrote)\s*:?\s*$", "", text, flags=re.I).strip()
+                author = a or author
+            lk = find_likes(text)
+            if lk is not None and likes is None:
+                likes = lk
+            if t or author:
+                rest = text
+                for piece in (t, author):
+                    if piece:
+                        rest = rest.replace(piece, " ")
+                rest = re.sub(
+                    r"\b(?:by|on|at|says|said|wrote|posted|reply|permalink|"
+                    r"report|share|link|edit|quote)\b|[#|•·:,.\-–—]",
+                    " ",
+                    rest,
+                    flags=re.I,
+                )
+                if len(_WORD.findall(rest)) <= 3:
+                    continue
+        if n <= 6 and (LIKE_TOKENS & toks or find_likes(text) is not None):
+            lk = find_likes(text)
+            if lk is None and LIKE_TOKENS & toks:
+                m = re.search(r"[-+]?\d+", text)
+                lk = int(m.group()) if m else None
+            if lk is not None and likes is None:
+                likes = lk
+            continue
+        if _drop(text):
+            continue
+        if "blockquote" in anc_tags or QUOTE_TOKENS & toks:
+            quote_parts.append(text)
+        else:
+            text_parts.append(text)
+    body = "\n".join(text_parts).strip()
+    if not body and not quote_parts:
+        return None
+    return {
+        "author": author,
+        "time": time_,
+        "likes": likes,
+        "quote": "\n".join(quote_parts) or None,
+        "text": body,
+    }
