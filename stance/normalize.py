@@ -28,12 +28,14 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
 # Generated from Unicode confusables (TR39) via confusable-homoglyphs 3.3.1: for each ASCII
-# letter, the BMP letters that are confusable with it and that NFKC does not fold already.
+# letter, the BMP letters that are confusable with it and that NFKC does not fold already
+# (U+037A, which NFKC turns into a space and a combining mark, is left out).
 _CONFUSABLES = {
     "a": "ɑΑαАаᎪᗅꓮ",
     "b": "ƄΒВЬᏏᏴᑲᖯᗷꓐꞴ",
@@ -43,7 +45,7 @@ _CONFUSABLES = {
     "f": "ϜքᖴẝꓝꞘꞙꬵ",
     "g": "ƍɡԌցᏀᏳᶃꓖ",
     "h": "ΗНһհᎻᏂᕼⲎꓧ",
-    "i": "ıɩɪͺιіӏᎥιꙇꭵ",
+    "i": "ıɩɪιіӏᎥιꙇꭵ",
     "j": "ͿϳЈјᎫᒍꓙꞲ",
     "k": "ΚКᏦᛕⲔꓗ",
     "l": "ƖǀΙІӀᏞᒪᛁⲒⳐⵏꓡꓲ",
@@ -78,15 +80,18 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
                        "9": "g", "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e"})
 _MASK_CHARS = "*#%@$!?_."
 _WS_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-# three or more single letters separated by one space/dot/dash/underscore/star: "i d i o t"
-_SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*]){2,}[^\W\d_](?![^\W\d_])")
-_SPACED_SEP = re.compile(r"[ .\-_*]")
+# three or more single letters separated by one space/dot/dash/underscore: "i d i o t"
+_SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_]){2,}[^\W\d_](?![^\W\d_])")
+_SPACED_SEP = re.compile(r"[ .\-_]")
 # a token made of letters plus at least one leet digit/symbol (and at least two letters)
-_LEETABLE = re.compile(r"^(?=(?:.*[a-zA-Z]){2})(?=.*[013457890@$!|+€])[a-zA-Z013457890@$!|+€]+$")
+_LEETABLE = re.compile(r"^(?=.*[a-zA-Z])(?=.*[013457890@$!|+€])[a-zA-Z013457890@$!|+€]{3,}$")
+# numbers with unit/ordinal suffixes are not leetspeak: 3rd, 1990s, 10am, 5km
+_NUMERIC = re.compile(r"^\d+(?:st|nd|rd|th|s|am|pm|k|m|b|kg|km|mm|cm|ml|x|h|hr|hrs|min)?$", re.I)
 # only tokens where a digit/symbol is followed by a letter can need fixing ("f*ck", "1d10t")
 _TOKCHARS = r"[^\s,;:\"'()\[\]{}<>/\\]*"
 _CANDIDATE = re.compile(_TOKCHARS + r"[0-9@$!|+€*#%?_.][A-Za-z]" + _TOKCHARS)
-_MASKED = re.compile(r"^[a-zA-Z]+[*#%@$!?_.]+[a-zA-Z]*$|^[a-zA-Z]*[*#%@$!?_.]+[a-zA-Z]+$")
+_MASKED = re.compile(r"^(?=.*[a-zA-Z])(?=.*[*#%@$!?_.])[a-zA-Z*#%@$!?_.]+$")
+_WORD = re.compile(r"\b[a-z]{3,}\b")
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _TRAIL_PUNCT = re.compile(r"^(.*?)([.,!?;:]*)$")
 
@@ -115,21 +120,45 @@ def _join_spaced(text: str) -> str:
 
 
 class _Unmasker:
-    """Fill masked words from a lexicon: a pattern matching exactly one candidate wins."""
+    """Fill masked words ("f*ck", "p*th*t*c") from a lexicon.
 
-    def __init__(self, lexicon: Iterable[str]):
-        self.by_len: dict[int, list[str]] = {}
-        for w in sorted(set(lexicon)):
-            self.by_len.setdefault(len(w), []).append(w)
+    A pattern matching exactly one word of ``priority`` (``MASKED_WORDS`` and user additions)
+    wins; otherwise the most frequent matching word of ``counts`` (learned from training text)
+    wins if it is at least three times as frequent as the runner-up; otherwise the token stays.
+    """
+
+    def __init__(self, priority: Iterable[str], counts: Mapping[str, int] | None = None):
+        self.priority = self._index({w: 1 for w in priority})
+        self.counts = self._index(dict(counts or {}))
+
+    @staticmethod
+    def _index(words: Mapping[str, int]) -> dict[tuple[int, str], list[tuple[str, int]]]:
+        idx: dict[tuple[int, str], list[tuple[str, int]]] = {}
+        for w, c in sorted(words.items(), key=lambda kv: -kv[1]):
+            idx.setdefault((len(w), w[0]), []).append((w, c))
+            idx.setdefault((len(w), ""), []).append((w, c))
+        return idx
+
+    @staticmethod
+    def _match(idx, low: str) -> list[tuple[str, int]]:
+        key = (len(low), low[0] if low[0].isalpha() else "")
+        return [
+            (w, c)
+            for w, c in idx.get(key, ())
+            if all(a == b or a in _MASK_CHARS for a, b in zip(low, w, strict=True))
+        ]
 
     def __call__(self, token: str) -> str | None:
         low = token.lower()
-        hits = [
-            w
-            for w in self.by_len.get(len(low), ())
-            if all(c == d or c in _MASK_CHARS for c, d in zip(low, w, strict=True))
-        ]
-        return hits[0] if len(hits) == 1 else None
+        hits = self._match(self.priority, low)
+        if len(hits) == 1:
+            return hits[0][0]
+        if hits:
+            return None
+        hits = self._match(self.counts, low)  # sorted by count, most frequent first
+        if len(hits) == 1 or (len(hits) > 1 and hits[0][1] >= 3 * hits[1][1]):
+            return hits[0][0]
+        return None
 
 
 _DEFAULT_UNMASKER: _Unmasker | None = None
@@ -154,7 +183,7 @@ def _fix_tokens(text: str, unmask: _Unmasker) -> str:
             filled = unmask(core)
             if filled is not None:
                 return filled + trail
-        if _LEETABLE.match(core):
+        if _LEETABLE.match(core) and not _NUMERIC.match(core):
             return core.translate(_LEET) + trail
         return tok
 
@@ -166,6 +195,7 @@ def normalize(text: str, *, unmasker: _Unmasker | None = None) -> str:
     if not text:
         return ""
     if not text.isascii():
+        text = _fold_homoglyphs(text)  # before NFKC too: it maps some look-alikes elsewhere
         text = unicodedata.normalize("NFKC", text)
         text = _WS_INVISIBLE.sub("", text)
         text = _strip_marks(text)
@@ -180,17 +210,30 @@ def normalize(text: str, *, unmasker: _Unmasker | None = None) -> str:
 class TextNormalizer(BaseEstimator, TransformerMixin):
     """scikit-learn transformer: DataFrame[``column``] / Series / list of str -> list of str.
 
-    ``lexicon``: extra words for unmasking, added to ``MASKED_WORDS``. ``enabled=False`` only
-    lowercases (for ablations).
+    ``fit`` learns the words (>= ``min_count`` occurrences, >= 3 letters) that masked tokens
+    may stand for; ``lexicon`` adds words that always win (with ``MASKED_WORDS``).
+    ``enabled=False`` only lowercases (for ablations).
     """
 
-    def __init__(self, column: str = "text", lexicon: Sequence[str] = (), enabled: bool = True):
+    def __init__(
+        self,
+        column: str = "text",
+        lexicon: Sequence[str] = (),
+        min_count: int = 5,
+        enabled: bool = True,
+    ):
         self.column = column
         self.lexicon = lexicon
+        self.min_count = min_count
         self.enabled = enabled
 
     def fit(self, X, y=None):
-        self.unmasker_ = _Unmasker([*MASKED_WORDS, *self.lexicon])
+        counts: Counter[str] = Counter()
+        if X is not None:
+            for t in _texts(X, self.column):
+                counts.update(_WORD.findall(t.lower()))
+        learned = {w: c for w, c in counts.items() if c >= self.min_count}
+        self.unmasker_ = _Unmasker([*MASKED_WORDS, *self.lexicon], learned)
         return self
 
     def transform(self, X) -> list[str]:
