@@ -61,6 +61,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "calibration_folds": 5,
     "threshold_domain": "news",
     "min_head_positives": 30,
+    "min_count": 5,
+    "normalize": True,
     "domain_weights": {},
     "corpus_options": {},
 }
@@ -132,7 +134,10 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
                 ww = np.concatenate([ww[~soft], ww[soft] * yy[soft], ww[soft] * (1 - yy[soft])])
                 yy = np.concatenate([yy[~soft], np.ones(soft.sum()), np.zeros(soft.sum())])
             clf = LogisticRegression(
-                C=self.C if j == 0 else self.C_kinds, solver="liblinear", max_iter=self.max_iter
+                C=self.C if j == 0 else self.C_kinds,
+                solver="liblinear",
+                dual=X.shape[1] > len(idx),  # the dual is much faster with more features than rows
+                max_iter=self.max_iter,
             )
             clf.fit(X[idx], (yy >= 0.5).astype(int), sample_weight=ww / ww.mean())
             heads.append(head)
@@ -238,8 +243,11 @@ def build_pipeline(config: dict) -> Pipeline:
         min_head_positives=cfg["min_head_positives"],
     )
     return Pipeline(
-        [("normalize", TextNormalizer(enabled=cfg.get("normalize", True))), ("features", features),
-         ("heads", heads)]
+        [
+            ("normalize", TextNormalizer(min_count=cfg["min_count"], enabled=cfg["normalize"])),
+            ("features", features),
+            ("heads", heads),
+        ]
     )
 
 
@@ -283,8 +291,7 @@ def prepare(df, config: Mapping[str, Any], dedup_against=None):
     df["text"] = df["text"].astype(str)
     df = df[df["text"].str.strip() != ""]
     for k in (HEAD0, *KINDS):
-        if k not in df.columns:
-            df[k] = np.nan
+        df[k] = df[k].astype(float) if k in df.columns else np.nan
     ccfg = cfg.get("corpus_options", {})
     keep = np.ones(len(df), dtype=bool)
     for name, c in ccfg.items():
@@ -417,10 +424,18 @@ def fit(train, dev, config: dict, seed: int = 13) -> tuple[Pipeline, dict]:
     t0 = time.perf_counter()
     tr = prepare(train, cfg)
     dv = prepare(dev, {**cfg, "pair_negatives": {}}, dedup_against=tr)
+    if len(tr) == 0 or len(dv) == 0:
+        from stance.errors import DataError
+
+        raise DataError(
+            f"incivility: {len(tr)} train and {len(dv)} dev rows left after dropping empty texts "
+            "and dev texts that also occur in train"
+        )
     heads_all = (HEAD0, *KINDS)
     pipe = build_pipeline(cfg)
     Y = _label_matrix(tr, heads_all)
     Xtr = pipe[:-1].fit_transform(tr)
+    t_feat = time.perf_counter() - t0
     pipe[-1].fit(Xtr, Y, sample_weight=tr["weight"].to_numpy())
     model: MultiHeadClassifier = pipe[-1]
     t_fit = time.perf_counter() - t0
@@ -479,6 +494,7 @@ def fit(train, dev, config: dict, seed: int = 13) -> tuple[Pipeline, dict]:
         "dev_rows": int(len(dv)),
         "dropped_heads": [h for h in heads_all if h not in heads],
         "fit_seconds": round(t_fit, 1),
+        "feature_seconds": round(t_feat, 1),
         "seed": seed,
         "config": cfg,
     }
@@ -552,7 +568,7 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         w = " " + word[: self.max_word_len] + " "
         out = []
         for n in range(lo, hi + 1):
-            if len(w) < n:
+            if len(w) <= n:  # as scikit-learn: a short word counts once, whole
                 out.append(w)
                 break
             out.extend(w[i : i + n] for i in range(len(w) - n + 1))
