@@ -112,9 +112,17 @@ def _fit_task(task: str, cfg: dict[str, Any], options: TrainOptions, data: Path 
     spec = TASKS[task]
     module = importlib.import_module(spec.module)
     if task == "splitter":
-        with progress.stage("splitter: fitting block classifier"):
-            pipe, info = module.fit(data, cfg, seed=options.seed)
-        return pipe, info
+        t0 = time.perf_counter()
+        with progress.stage("splitter: fitting the block classifier on Dragnet pages"):
+            pipe = module.fit(data, options, config=cfg, log=log.info)
+        return pipe, {
+            "fit_seconds": round(time.perf_counter() - t0, 1),
+            "sources": {"train": [{
+                "name": "dragnet", "rows": None, "licence": "AGPL-3.0 (seomoz/dragnet_data)",
+                "noncommercial": False, "sharealike": True}]},
+            "notes": "Block classifier trained on the Dragnet training pages minus the dev "
+                     "pages (see benchmarks/split_bench.py for dev metrics).",
+        }
     from stance.corpora import load_task
 
     names = cfg.get("corpora")
@@ -163,7 +171,11 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
         pipe, info = _fit_task(task, cfg, options, data, progress)
         path = out / TASKS[task].filename
         tmp = path.with_suffix(".tmp")
-        joblib.dump(pipe, tmp, compress=3)
+        save = getattr(importlib.import_module(TASKS[task].module), "save", None)
+        if save is not None:  # a module may shrink its pipeline (e.g. float32 weights)
+            save(pipe, tmp)
+        else:
+            joblib.dump(pipe, tmp, compress=3)
         tmp.replace(path)
         info.update({"file": path.name, "bytes": path.stat().st_size, "config": cfg})
         card["tasks"][task] = _jsonable(info)
@@ -223,6 +235,10 @@ def _jsonable(obj: Any) -> Any:
     return repr(obj)
 
 
+def _n(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else "-"
+
+
 def render_card(card: dict[str, Any]) -> str:
     """A readable Markdown rendering of ``model_card.json``."""
     lines = [f"# Model card: {card.get('name', 'stance model set')}", "",
@@ -245,7 +261,7 @@ def render_card(card: dict[str, Any]) -> str:
             for s in srcs["train"]:
                 flags = " (NC)" if s["noncommercial"] else ""
                 flags += " (SA)" if s["sharealike"] else ""
-                lines.append(f"| {s['name']} | {s['rows']:,} | {dev.get(s['name'], 0):,} | "
+                lines.append(f"| {s['name']} | {_n(s['rows'])} | {_n(dev.get(s['name']))} | "
                              f"{s['licence']}{flags} |")
             lines.append("")
         if info.get("dev"):
