@@ -57,6 +57,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "C_kinds": 4.0,
     "max_iter": 2000,
     "calibration": "sigmoid",
+    "stack": False,
     "calibration_domains": ["news"],
     "calibration_folds": 5,
     "threshold_domain": "news",
@@ -100,6 +101,7 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         max_iter: int = 2000,
         calibration: str = "sigmoid",
         min_head_positives: int = 30,
+        stack: bool = False,
     ):
         self.heads = heads
         self.C = C
@@ -107,6 +109,7 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         self.max_iter = max_iter
         self.calibration = calibration
         self.min_head_positives = min_head_positives
+        self.stack = stack
 
     def fit(self, X, Y, sample_weight=None):
         from sklearn.linear_model import LogisticRegression
@@ -160,18 +163,32 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         z = self.decision_function(X)
         if self.calibrators_ is None:
             return _sigmoid(z)
-        return np.column_stack([_apply_cal(c, z[:, j]) for j, c in enumerate(self.calibrators_)])
+        return self.apply_calibration(z)
 
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X)[:, 0] >= getattr(self, "threshold_", 0.5)).astype(int)
 
     def calibrate(self, Z: np.ndarray, Y: np.ndarray, masks: np.ndarray) -> MultiHeadClassifier:
-        """Fit one calibrator per head on raw scores ``Z`` (n, H), labels ``Y``, rows ``masks``."""
-        self.calibrators_ = [
-            _fit_cal(self.calibration, Z[masks[:, j], j], Y[masks[:, j], j])
-            for j in range(len(self.heads_))
-        ]
+        """Fit one calibrator per head on raw scores ``Z`` (n, H), labels ``Y``, rows ``masks``.
+
+        With ``stack=True`` the ``uncivil`` calibrator is a logistic regression on *all* head
+        scores (so the kind heads, e.g. UCC's dismissive or sarcastic, can inform the broad
+        ``uncivil`` probability); the others are one-dimensional.
+        """
+        cals = []
+        for j in range(len(self.heads_)):
+            m = masks[:, j]
+            if j == 0 and self.stack and Z.shape[1] > 1:
+                cals.append(_fit_stack(Z[m], Y[m, 0]))
+            else:
+                cals.append(_fit_cal(self.calibration, Z[m, j], Y[m, j]))
+        self.calibrators_ = cals
         return self
+
+    def apply_calibration(self, Z: np.ndarray) -> np.ndarray:
+        return np.column_stack(
+            [_apply_cal(c, Z[:, j], Z) for j, c in enumerate(self.calibrators_)]
+        )
 
 
 def _fit_cal(kind: str, z: np.ndarray, y: np.ndarray) -> tuple:
@@ -190,7 +207,19 @@ def _fit_cal(kind: str, z: np.ndarray, y: np.ndarray) -> tuple:
     return ("sigmoid", float(lr.coef_[0, 0]), float(lr.intercept_[0]))
 
 
-def _apply_cal(cal: tuple, z: np.ndarray) -> np.ndarray:
+def _fit_stack(Z: np.ndarray, y: np.ndarray) -> tuple:
+    from sklearn.linear_model import LogisticRegression
+
+    yb = (y >= 0.5).astype(int)
+    if len(np.unique(yb)) < 2:
+        return ("identity",)
+    lr = LogisticRegression(C=1.0, max_iter=1000).fit(Z, yb)
+    return ("stack", lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
+
+
+def _apply_cal(cal: tuple, z: np.ndarray, Z: np.ndarray | None = None) -> np.ndarray:
+    if cal[0] == "stack":
+        return _sigmoid(Z @ cal[1] + cal[2])
     if cal[0] == "sigmoid":
         return _sigmoid(cal[1] * z + cal[2])
     if cal[0] == "isotonic":
@@ -210,8 +239,9 @@ def build_pipeline(config: dict) -> Pipeline:
 
     cfg = _merge(DEFAULT_CONFIG, config)
     word, char = cfg["word"], cfg["char"]
-    features = FeatureUnion(
-        [
+    parts = []
+    if word.get("enabled", True):
+        parts.append(
             (
                 "word",
                 TfidfVectorizer(
@@ -223,17 +253,20 @@ def build_pipeline(config: dict) -> Pipeline:
                     token_pattern=r"(?u)\b\w+\b|[!?]",
                     dtype=np.float32,
                 ),
+            )
+        )
+    parts.append(
+        (
+            "char",
+            WordCharNgrams(
+                ngram_range=tuple(char["ngram_range"]),
+                min_df=char["min_df"],
+                max_features=char["max_features"],
+                whole_words=char.get("whole_words", False),
             ),
-            (
-                "char",
-                WordCharNgrams(
-                    ngram_range=tuple(char["ngram_range"]),
-                    min_df=char["min_df"],
-                    max_features=char["max_features"],
-                ),
-            ),
-        ]
+        )
     )
+    features = FeatureUnion(parts)
     heads = MultiHeadClassifier(
         heads=(HEAD0, *KINDS),
         C=cfg["C"],
@@ -241,6 +274,7 @@ def build_pipeline(config: dict) -> Pipeline:
         max_iter=cfg["max_iter"],
         calibration=cfg["calibration"],
         min_head_positives=cfg["min_head_positives"],
+        stack=cfg["stack"],
     )
     return Pipeline(
         [
@@ -461,9 +495,7 @@ def fit(train, dev, config: dict, seed: int = 13) -> tuple[Pipeline, dict]:
     for f in range(k):
         tmp.calibrate(Zd, Y0, masks & (folds != f)[:, None])
         rows = folds == f
-        P_cv[rows] = np.column_stack(
-            [_apply_cal(c, Zd[rows, j]) for j, c in enumerate(tmp.calibrators_)]
-        )
+        P_cv[rows] = tmp.apply_calibration(Zd[rows])
     # shipped calibrators: fitted on all those dev rows
     model.calibrate(Zd, Y0, masks)
 
@@ -477,6 +509,7 @@ def fit(train, dev, config: dict, seed: int = 13) -> tuple[Pipeline, dict]:
     model.kind_thresholds_ = kind_thr
 
     dev_info = dev_metrics(dv, Yd, P_cv, heads, thr, kind_thr)
+    dev_info["bias"] = bias_tables(dv, Yd[:, 0], P_cv[:, 0])
     info = {
         "heads": list(heads),
         "threshold": thr,
@@ -520,6 +553,21 @@ def dev_metrics(dv, Yd, P, heads, thr, kind_thr) -> dict[str, Any]:
     return out
 
 
+def bias_tables(dv, y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+    """Jigsaw bias metrics (stance.bias) of ``uncivil`` on labelled dev rows, all domains and
+    news only."""
+    from stance.bias import bias_report
+
+    out = {}
+    lab = ~np.isnan(y)
+    for name, m in (("all", lab), ("news", lab & (dv["domain"] == "news").to_numpy())):
+        if m.sum() == 0:
+            continue
+        rep = bias_report(dv.loc[m, "text"].astype(str).tolist(), y[m], p[m])
+        out[name] = rep
+    return out
+
+
 def predict_frame(pipe: Pipeline, df) -> Any:
     """Calibrated probabilities as a DataFrame with one column per head."""
     import pandas as pd
@@ -551,11 +599,14 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
     distinct word (cached across calls, not pickled). This is ~10x faster than the per-n-gram
     Python loop of ``TfidfVectorizer(analyzer="char_wb")`` on comment streams, where words repeat.
     Smooth idf, sublinear tf and L2 rows as in ``TfidfVectorizer``; ``max_features`` keeps the
-    most frequent n-grams among those in at least ``min_df`` texts.
+    most frequent n-grams among those in at least ``min_df`` texts. ``whole_words=True`` adds
+    each word (punctuation stripped) as one more feature, a cheap word-unigram channel.
     """
 
     def __init__(self, ngram_range=(2, 5), min_df: int = 3, max_features: int | None = None,
-                 sublinear_tf: bool = True, max_word_len: int = 40, cache_size: int = 500_000):
+                 sublinear_tf: bool = True, max_word_len: int = 40, cache_size: int = 500_000,
+                 whole_words: bool = False):
+        self.whole_words = whole_words
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
@@ -567,6 +618,10 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         lo, hi = self.ngram_range
         w = " " + word[: self.max_word_len] + " "
         out = []
+        if self.whole_words:  # the word itself, without surrounding punctuation, as a feature
+            core = word.strip(_PUNCT)
+            if core:
+                out.append("\x01" + core[: self.max_word_len])
         for n in range(lo, hi + 1):
             if len(w) <= n:  # as scikit-learn: a short word counts once, whole
                 out.append(w)
@@ -673,6 +728,9 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         state = dict(self.__dict__)
         state.pop("_cache", None)
         return state
+
+
+_PUNCT = ".,;:!?\"'()[]{}<>*-"
 
 
 def _diag(v: np.ndarray):

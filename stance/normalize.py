@@ -90,9 +90,11 @@ _NUMERIC = re.compile(r"^\d+(?:st|nd|rd|th|s|am|pm|k|m|b|kg|km|mm|cm|ml|x|h|hr|h
 # only tokens where a digit/symbol is followed by a letter can need fixing ("f*ck", "1d10t")
 _TOKCHARS = r"[^\s,;:\"'()\[\]{}<>/\\]*"
 _CANDIDATE = re.compile(_TOKCHARS + r"[0-9@$!|+€*#%?_.][A-Za-z]" + _TOKCHARS)
+_CANDIDATE_FAST = re.compile(r"[0-9@$!|+€*#%?_.][A-Za-z]")  # cheap pre-check
 _MASKED = re.compile(r"^(?=.*[a-zA-Z])(?=.*[*#%@$!?_.])[a-zA-Z*#%@$!?_.]+$")
 _WORD = re.compile(r"\b[a-z]{3,}\b")
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
+_REPEAT_FAST = re.compile(r"(.)\1\1")  # cheap pre-check
 _TRAIL_PUNCT = re.compile(r"^(.*?)([.,!?;:]*)$")
 
 
@@ -202,8 +204,10 @@ def normalize(text: str, *, unmasker: _Unmasker | None = None) -> str:
         if not text.isascii():
             text = _fold_homoglyphs(text)
     text = _join_spaced(text)
-    text = _fix_tokens(text, unmasker or _default_unmasker())
-    text = _REPEAT.sub(r"\1\1", text)
+    if _CANDIDATE_FAST.search(text):
+        text = _fix_tokens(text, unmasker or _default_unmasker())
+    if _REPEAT_FAST.search(text):
+        text = _REPEAT.sub(r"\1\1", text)
     return text.lower()
 
 

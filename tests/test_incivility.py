@@ -151,6 +151,20 @@ def test_info_reports_dev_metrics_and_threshold(fitted):
         assert key in news
     assert "insult" in info["dev"]["kinds"]
     assert info["train_rows"]["per_head"]["uncivil"] > 0
+    bias = info["dev"]["bias"]["news"]
+    assert bias["n"] == news["n"]
+    assert set(bias["groups"]) >= {"muslim", "black", "female"}
+
+
+def test_stacked_calibration_uses_every_head():
+    train = _frame(UNCIVIL[:-4], CIVIL[:-4])
+    dev = _frame(UNCIVIL[-4:] + UNCIVIL[:4], CIVIL[-4:] + CIVIL[:4])
+    dev["text"] = dev["text"] + " (reposted)"
+    pipe, info = inc.fit(train, dev, {**SMALL, "stack": True})
+    cal = pipe[-1].calibrators_[0]
+    assert cal[0] == "stack" and len(cal[1]) == len(pipe[-1].heads_)
+    p = pipe.predict_proba(pd.DataFrame({"text": HELD_OUT_UNCIVIL + HELD_OUT_CIVIL}))[:, 0]
+    assert p[:4].mean() > p[4:].mean()
 
 
 def test_pickles_with_joblib(fitted):
