@@ -139,7 +139,6 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
             clf = LogisticRegression(
                 C=self.C if j == 0 else self.C_kinds,
                 solver="liblinear",
-                dual=X.shape[1] > len(idx),  # the dual is much faster with more features than rows
                 max_iter=self.max_iter,
             )
             clf.fit(X[idx], (yy >= 0.5).astype(int), sample_weight=ww / ww.mean())

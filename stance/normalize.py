@@ -92,6 +92,7 @@ _TOKCHARS = r"[^\s,;:\"'()\[\]{}<>/\\]*"
 _CANDIDATE = re.compile(_TOKCHARS + r"[0-9@$!|+€*#%?_.][A-Za-z]" + _TOKCHARS)
 _CANDIDATE_FAST = re.compile(r"[0-9@$!|+€*#%?_.][A-Za-z]")  # cheap pre-check
 _MASKED = re.compile(r"^(?=.*[a-zA-Z])(?=.*[*#%@$!?_.])[a-zA-Z*#%@$!?_.]+$")
+_HANDLE = re.compile(r"^[@#][A-Za-z0-9_]+$")  # @user, #hashtag: left alone
 _WORD = re.compile(r"\b[a-z]{3,}\b")
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _REPEAT_FAST = re.compile(r"(.)\1\1")  # cheap pre-check
@@ -132,35 +133,49 @@ class _Unmasker:
     def __init__(self, priority: Iterable[str], counts: Mapping[str, int] | None = None):
         self.priority = self._index({w: 1 for w in priority})
         self.counts = self._index(dict(counts or {}))
+        self.memo: dict[str, str | None] = {}
 
     @staticmethod
-    def _index(words: Mapping[str, int]) -> dict[tuple[int, str], list[tuple[str, int]]]:
-        idx: dict[tuple[int, str], list[tuple[str, int]]] = {}
-        for w, c in sorted(words.items(), key=lambda kv: -kv[1]):
-            idx.setdefault((len(w), w[0]), []).append((w, c))
-            idx.setdefault((len(w), ""), []).append((w, c))
-        return idx
+    def _index(words: Mapping[str, int]) -> tuple[dict[int, str], dict[str, int]]:
+        by_len: dict[int, list[str]] = {}
+        for w in words:
+            by_len.setdefault(len(w), []).append(w)
+        return {n: "\n".join(ws) for n, ws in by_len.items()}, dict(words)
 
     @staticmethod
-    def _match(idx, low: str) -> list[tuple[str, int]]:
-        key = (len(low), low[0] if low[0].isalpha() else "")
-        return [
-            (w, c)
-            for w, c in idx.get(key, ())
-            if all(a == b or a in _MASK_CHARS for a, b in zip(low, w, strict=True))
-        ]
+    def _match(index: tuple[dict[int, str], dict[str, int]], low: str) -> list[tuple[str, int]]:
+        joined, counts = index
+        words = joined.get(len(low))
+        if not words:
+            return []
+        pat = "".join("[a-z]" if c in _MASK_CHARS else re.escape(c) for c in low)
+        hits = re.findall("^" + pat + "$", words, flags=re.M)
+        return sorted(((w, counts[w]) for w in hits), key=lambda wc: -wc[1])
 
     def __call__(self, token: str) -> str | None:
         low = token.lower()
+        if low in self.memo:
+            return self.memo[low]
         hits = self._match(self.priority, low)
         if len(hits) == 1:
-            return hits[0][0]
-        if hits:
-            return None
-        hits = self._match(self.counts, low)  # sorted by count, most frequent first
-        if len(hits) == 1 or (len(hits) > 1 and hits[0][1] >= 3 * hits[1][1]):
-            return hits[0][0]
-        return None
+            out: str | None = hits[0][0]
+        elif hits:
+            out = None
+        else:
+            hits = self._match(self.counts, low)  # most frequent first
+            ok = len(hits) == 1 or (len(hits) > 1 and hits[0][1] >= 3 * hits[1][1])
+            out = hits[0][0] if ok else None
+        if len(self.memo) > 100_000:
+            self.memo.clear()
+        self.memo[low] = out
+        return out
+
+    def __getstate__(self):
+        return {"priority": self.priority, "counts": self.counts}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.memo = {}
 
 
 _DEFAULT_UNMASKER: _Unmasker | None = None
@@ -179,7 +194,7 @@ def _fix_tokens(text: str, unmask: _Unmasker) -> str:
         if tok.isalpha():
             return tok
         core, trail = _TRAIL_PUNCT.match(tok).groups()  # type: ignore[union-attr]
-        if not core or core.isalpha():
+        if not core or core.isalpha() or _HANDLE.match(core):
             return tok
         if _MASKED.match(core):
             filled = unmask(core)
