@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 from selectolax.lexbor import LexborHTMLParser
 
+from stance.errors import InputError
 from stance.splitter.decode import Deadline
 
 BLOCK_TAGS = frozenset(
@@ -158,8 +160,62 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+# Tags that nest (and that browsers re-open when misnested): these make the tree deep.
+_NESTING = re.compile(
+    r"<(/?)(?:div|span|section|article|aside|main|header|footer|nav|table|tbody|thead|tr|td|th|"
+    r"ul|ol|li|dl|dd|dt|blockquote|form|fieldset|center|font|b|i|u|s|a|em|strong|small|big|"
+    r"code|tt|strike|nobr|sub|sup|ins|del|label|q|cite|p|h[1-6]|pre|figure|details)\b",
+    re.I,
+)
+
+
+# A tag with thousands of attributes (parsers check duplicates in quadratic time).
+_HUGE_TAG_HINT = re.compile(r"<[a-zA-Z][^<>]{4000}")
+_HUGE_TAG = re.compile(r"<([a-zA-Z][\w:-]{0,30})[^<>]{4000,}>?")
+
+
+def flatten_deep(html: str, max_depth: int, name: str | None = None) -> str:
+    """Drop the tags that would nest deeper than ``max_depth`` (their text stays).
+
+    HTML parsers spend quadratic time on pathological nesting (10,000 unclosed ``<div>``);
+    a running count of opening and closing tags finds it in linear time first.
+    """
+    if _HUGE_TAG_HINT.search(html):
+        html = _HUGE_TAG.sub(r"<\1>", html)
+    found = _NESTING.findall(html)
+    if len(found) <= max_depth:
+        return html
+    steps = np.fromiter((-1 if f else 1 for f in found), dtype=np.int32, count=len(found))
+    depth = np.cumsum(steps)
+    deepest = int(depth.max())
+    if deepest <= max_depth:
+        return html
+    if deepest > 50 * max(max_depth, 100):
+        raise InputError(
+            f"element nesting is about {deepest} deep, refusing pages deeper "
+            f"than {50 * max(max_depth, 100)}",
+            source=name,
+        )
+    # drop the opening tags past the limit and the closing tags that match them
+    drop = (depth > max_depth) | ((steps < 0) & (depth >= max_depth))
+    spans = [m.span() for m, d in zip(_NESTING.finditer(html), drop) if d]
+    out = []
+    last = 0
+    for start, end in spans:
+        if start < last:
+            continue
+        out.append(html[last:start])
+        close = html.find(">", end, end + 4096)
+        last = close + 1 if close >= 0 else end
+    out.append(html[last:])
+    return " ".join(out)
+
+
 def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> Page:
     """Parse ``html`` into a Page. Nesting deeper than ``max_depth`` is flattened."""
+    html = flatten_deep(html, max_depth, deadline.name if deadline is not None else None)
+    if deadline is not None:
+        deadline.check()
     tree = LexborHTMLParser(html)
     root = tree.root
     title_node = tree.css_first("title")

@@ -9,8 +9,8 @@ import numpy as np
 
 from stance.splitter.blocks import Page, parse
 from stance.splitter.decode import Deadline
-from stance.splitter.learn import _COMMENT_TOKENS, FastScorer, page_features
-from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, WIDGET, is_prompt
+from stance.splitter.features import _COMMENT_TOKENS, page_features
+from stance.splitter.patterns import UI_LINE, WIDGET, is_prompt
 from stance.splitter.thread import build_records
 
 _WORD = re.compile(r"\w+")
@@ -54,6 +54,9 @@ def split_html(text: str, options, name: str, model=None) -> dict:
     page = parse(text, max_depth=options.max_depth, deadline=deadline)
     deadline.check()
     labels = classify(page, model)
+    for i in repeated_records(page):
+        if labels[i] != 2 and not is_prompt(page.blocks[i].text):
+            labels[i] = 2
     deadline.check()
     title = find_title(page)
     article_blocks = [i for i, lab in enumerate(labels) if lab == 1]
@@ -91,10 +94,12 @@ def classify(page: Page, model=None) -> list[int]:
     return rule_labels(page)
 
 
-_SCORERS: dict[int, FastScorer] = {}
+_SCORERS: dict[int, object] = {}
 
 
-def _scorer(model) -> FastScorer:
+def _scorer(model):
+    from stance.splitter.learn import FastScorer
+
     sc = _SCORERS.get(id(model))
     if sc is None or sc.pipe is not model:
         sc = _SCORERS[id(model)] = FastScorer(model)
@@ -148,22 +153,26 @@ def rule_labels(page: Page) -> list[int]:
 
 
 def find_title(page: Page) -> str:
-    """The headline: an h1/h2 that the <title> contains, else the <title> minus the site."""
+    """The headline: the h1/h2 that shares most words with <title>, else <title> minus the site."""
     t = page.title
+    parts = _TITLE_SEP.split(t) if t else []
     heads = []
     for b in page.blocks[:400]:
         if b.elem >= 0 and page.elements[b.elem].tag in ("h1", "h2") and len(b.text) < 300:
             heads.append(b.text)
-    nt = _norm(t)
+    tw = set(_norm(t).split())
+    best, best_score = "", 0.0
     for h in heads:
-        nh = _norm(h)
-        if nh and len(nh) >= 8 and nh in nt:
-            return h
-    if t:
-        parts = _TITLE_SEP.split(t)
-        if len(parts) > 1:
-            return max(parts, key=len).strip()
-        return t.strip()
+        hw = _norm(h).split()
+        if len(hw) < 2:
+            continue
+        score = sum(1 for w in hw if w in tw) / len(hw)
+        if score > best_score + 1e-9:
+            best, best_score = h, score
+    if best and best_score >= 0.5:
+        return best
+    if parts:
+        return max(parts, key=len).strip() if len(parts) > 1 else t.strip()
     for b in page.blocks[:400]:
         if b.elem >= 0 and page.elements[b.elem].tag == "h1":
             return b.text
@@ -171,34 +180,122 @@ def find_title(page: Page) -> str:
 
 
 def fallback_records(page: Page, cblocks: list[int]) -> list[dict]:
-    """No repeated record markup: read the comment region as a text dump."""
-    from stance.splitter.text import parse_thread
+    """No repeated record element: metadata blocks (a date, an author) delimit the comments.
 
-    lines: list[str] = []
-    for i in cblocks:
-        t = page.blocks[i].text
-        if COMMENTS_HEADER.match(t) and len(t) < 120:
+    A page whose first comment block is metadata has headers ("Ann, May 3" then the text);
+    otherwise the metadata closes each comment (text, then "by Ann on May 3"). Nesting comes
+    from how deep the metadata blocks sit in the markup.
+    """
+    from stance.splitter.thread import _is_meta, _ordered, _section_line, record_fields
+
+    cblocks = [i for i in cblocks if not _section_line(page.blocks[i].text)]
+    if not cblocks:
+        return []
+    metas = {i for i in cblocks if _is_meta(page, i)}
+    groups: list[list[int]] = []
+    if not metas:
+        groups = [[i] for i in cblocks]
+    elif cblocks[0] in metas:
+        for i in cblocks:
+            if i in metas and (not groups or any(j not in metas for j in groups[-1])):
+                groups.append([i])
+            elif groups:
+                groups[-1].append(i)
+    else:
+        cur: list[int] = []
+        for i in cblocks:
+            cur.append(i)
+            if i in metas:
+                groups.append(cur)
+                cur = []
+        if cur:
+            if groups:
+                groups[-1].extend(cur)
+            else:
+                groups.append(cur)
+    depths = []
+    for g in groups:
+        m = next((i for i in g if i in metas), g[0])
+        e = page.blocks[m].elem
+        depths.append(page.elements[e].depth if e >= 0 else 0)
+    levels = sorted(set(depths))[:8]
+    out: list[dict] = []
+    stack: list[tuple[int, str]] = []
+    for g, d in zip(groups, depths):
+        rec = record_fields(page, g)
+        if rec is None:
             continue
-        lines.extend(t.split("\n"))
-        lines.append("")
-    recs = parse_thread(lines)
-    if recs:
-        return recs
-    out = []
-    for i in cblocks:
-        t = page.blocks[i].text
-        if UI_LINE.match(t) or is_prompt(t) or (len(t) < 120 and COMMENTS_HEADER.match(t)):
+        depth = levels.index(d) if d in levels else len(levels)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        depth = min(depth, len(stack))
+        cid = f"c{len(out) + 1}"
+        rec.update(id=cid, parent_id=stack[-1][1] if stack else None, depth=depth)
+        out.append(_ordered(rec))
+        stack.append((depth, cid))
+    return out
+
+
+REPLY = re.compile(
+    r"^\s*(?:reply|reply\s+to\s+this|respond|antworten|répondre|responder|rispondi|"
+    r"ответить|odpowiedz|odpowiedź|reageer|svara)\b",
+    re.I,
+)
+
+
+def repeated_records(page: Page) -> set[int]:
+    """Blocks inside repeated sibling records that carry a date, text and a reply link.
+
+    This catches comment threads whose markup never says "comment".
+    """
+    from stance.splitter.patterns import has_date
+    from stance.splitter.thread import INLINE_TAGS, _has_ancestor_in, _sig
+
+    blocks = page.blocks
+    reply = [
+        i for i, b in enumerate(blocks) if len(b.text) < 60 and REPLY.match(b.text) and b.elem >= 0
+    ]
+    if len(reply) < 2:
+        return set()
+    els = page.elements
+    by_sig: dict[str, set[int]] = defaultdict(set)
+    for i in reply:
+        seen = set()
+        for a in page.ancestors(blocks[i].elem, 30):
+            sg = _sig(page, a)
+            if sg not in seen and els[a].tag not in INLINE_TAGS:
+                seen.add(sg)
+                by_sig[sg].add(a)
+    cands = {sg: el for sg, el in by_sig.items() if len(el) >= 2}
+    if not cands:
+        return set()
+    # which candidate elements hold a date block and a text block
+    owner_blocks: dict[int, list[int]] = defaultdict(list)
+    wanted = set().union(*cands.values())
+    for i, b in enumerate(blocks):
+        if b.elem < 0:
             continue
-        out.append(
-            {
-                "id": f"c{len(out) + 1}",
-                "parent_id": None,
-                "depth": 0,
-                "author": None,
-                "time": None,
-                "likes": None,
-                "quote": None,
-                "text": t,
-            }
-        )
+        for a in page.ancestors(b.elem, 30):
+            if a in wanted:
+                owner_blocks[a].append(i)
+    best = None
+    for elems in cands.values():
+        good = 0
+        for e in elems:
+            bl = owner_blocks.get(e, ())
+            has_d = any(len(blocks[i].text) < 120 and has_date(blocks[i].text) for i in bl)
+            has_t = any(len(_WORD.findall(blocks[i].text)) >= 6 for i in bl)
+            good += has_d and has_t
+        if good < 2 or good < 0.6 * len(elems):
+            continue
+        nested = sum(1 for e in elems if _has_ancestor_in(page, e, elems))
+        depth = sum(els[e].depth for e in elems) / len(elems)
+        key = (good, nested, -depth)
+        if best is None or key > best[0]:
+            best = (key, elems)
+    if best is None:
+        return set()
+    out: set[int] = set()
+    for e in best[1]:
+        out.update(owner_blocks.get(e, ()))
     return out

@@ -1,10 +1,7 @@
 """The learned block classifier: features of text blocks -> boilerplate / article / comment.
 
-Dragnet's idea (Peters & Lecocq 2013) with richer context: every block gets its shape
-(length, link density, punctuation, dates), the tokens of its own and its ancestors'
-class/id attributes, its tag path, the words of short blocks, its neighbours' shape, how
-often its markup signature repeats on the page and where it sits relative to the first
-"comments" anchor. Labels come from aligning blocks to the gold text (word trigrams).
+Dragnet's idea (Peters & Lecocq 2013) with richer context (see ``features.py``), trained on
+the Dragnet training pages with labels from aligning blocks to the gold text.
 
 The model is one scikit-learn Pipeline: ``BlockFeatures`` (feature dicts -> hashed sparse
 matrix) followed by a logistic regression. Rows are the feature dicts made by
@@ -13,44 +10,25 @@ matrix) followed by a logistic regression. Rows are the feature dicts made by
 
 from __future__ import annotations
 
-import math
-import re
 import time
 from collections import Counter
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from stance.splitter.blocks import Page
-from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, has_date, is_prompt
+from stance.splitter.features import _WORD, LABELS, label_page, page_features
 
-LABELS = ("other", "article", "comment")
-_WORD = re.compile(r"\w+")
-_DIGIT = re.compile(r"\d")
-_COMMENT_TOKENS = frozenset(
-    [
-        "comment",
-        "comments",
-        "commentlist",
-        "comentarios",
-        "kommentar",
-        "kommentare",
-        "commentaires",
-        "reply",
-        "replies",
-        "disqus",
-        "dsq",
-        "respond",
-        "discussion",
-        "talkback",
-        "reaction",
-        "reactions",
-    ]
-)
-_GENERIC_CLASS = re.compile(
-    r"^(?:odd|even|alt|thread|depth|first|last|clearfix|clear|"
-    r"byuser|bypostauthor|parent|item|\d+)$"
-)
+__all__ = [
+    "BlockFeatures",
+    "FastScorer",
+    "LABELS",
+    "fit",
+    "label_page",
+    "make_pipeline",
+    "page_features",
+    "save",
+    "training_rows",
+]
 
 
 class BlockFeatures(BaseEstimator, TransformerMixin):
@@ -68,189 +46,6 @@ class BlockFeatures(BaseEstimator, TransformerMixin):
 
         hasher = FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
         return hasher.transform(X)
-
-
-def signature(page: Page, idx: int, levels: int = 3) -> str:
-    """Markup signature of an element: tag and stable class tokens of it and its parents."""
-    parts = []
-    els = page.elements
-    while idx >= 0 and levels > 0:
-        e = els[idx]
-        toks = [t for t in e.tokens if not _GENERIC_CLASS.match(t)][:4]
-        parts.append(e.tag + "." + ".".join(toks))
-        idx = e.parent
-        levels -= 1
-    return "/".join(parts)
-
-
-def _shape(text: str, words: list[str]) -> dict:
-    n = len(words)
-    chars = max(len(text), 1)
-    return {
-        "n": n,
-        "punct": sum(text.count(c) for c in ".,;:!?") / max(n, 1),
-        "digits": len(_DIGIT.findall(text[:400])) / min(chars, 400),
-        "upper": sum(1 for w in words[:60] if w[:1].isupper()) / max(min(n, 60), 1),
-        "end": text.rstrip()[-1:] in ".!?\"'”)",
-    }
-
-
-def _anc_features(els, anc: list[int]) -> dict:
-    """Markup features of a block's ancestors (shared by all blocks under one parent)."""
-    f = {}
-    for k, a in enumerate(anc[1:10], start=1):
-        e = els[a]
-        if k <= 2:
-            f[f"pt{k}=" + e.tag] = 1.0
-        for tok in e.tokens:
-            f["a=" + tok] = 1.0
-            if k <= 3:
-                f["a3=" + tok] = 1.0
-    return f
-
-
-def page_features(page: Page) -> list[dict]:
-    """One feature dict per block of ``page``."""
-    blocks = page.blocks
-    nb = len(blocks)
-    if not nb:
-        return []
-    els = page.elements
-    words = [_WORD.findall(b.text) for b in blocks]
-    ntoks = [len(w) for w in words]
-    total = max(sum(ntoks), 1)
-    link_d = [min(b.link_chars / max(len(b.text), 1), 1.0) for b in blocks]
-    sigs = [signature(page, b.elem) for b in blocks]
-    sig_count = Counter(sigs)
-    sig_tokens = Counter()
-    for s, n in zip(sigs, ntoks):
-        sig_tokens[s] += n
-    # first block with a comment-ish ancestor, and first "N comments" header
-    anchor_attr = nb
-    anchor_head = nb
-    anc_cache: dict[int, list[int]] = {}
-    elem_cache: dict[int, dict] = {}
-    prompt = [False] * nb
-    for i, b in enumerate(blocks):
-        anc = anc_cache.get(b.elem)
-        if anc is None:
-            anc = page.ancestors(b.elem, 12) if b.elem >= 0 else []
-            anc_cache[b.elem] = anc
-        if anchor_attr == nb and any(_COMMENT_TOKENS.intersection(els[a].tokens) for a in anc):
-            anchor_attr = i
-        if (
-            anchor_head == nb
-            and ntoks[i] <= 12
-            and (COMMENTS_HEADER.match(b.text) or is_prompt(b.text))
-        ):
-            anchor_head = i
-    biggest = max(ntoks)
-    cum = 0
-    rows = []
-    title_words = set(w.lower() for w in _WORD.findall(page.title))
-    for i, b in enumerate(blocks):
-        w = words[i]
-        n = ntoks[i]
-        f: dict[str, float] = {"bias": 1.0}
-        sh = _shape(b.text, w)
-        f["log_n"] = math.log1p(n)
-        f["n_le_3"] = float(n <= 3)
-        f["n_ge_20"] = float(n >= 20)
-        f["n_ge_60"] = float(n >= 60)
-        f["link"] = link_d[i]
-        f["link_hi"] = float(link_d[i] > 0.5)
-        f["punct"] = min(sh["punct"], 1.0)
-        f["digits"] = sh["digits"]
-        f["upper"] = sh["upper"]
-        f["end_punct"] = float(sh["end"])
-        f["date"] = float(n <= 25 and has_date(b.text))
-        f["ui"] = float(UI_LINE.match(b.text) is not None)
-        f["prompt"] = float(prompt[i])
-        f["head"] = float(n <= 12 and COMMENTS_HEADER.match(b.text) is not None)
-        f["pos"] = i / nb
-        f["cpos"] = cum / total
-        cum += n
-        f["rel_big"] = n / biggest if biggest else 0.0
-        f["after_attr"] = float(i >= anchor_attr)
-        f["after_head"] = float(i >= anchor_head)
-        f["before_both"] = float(i < anchor_attr and i < anchor_head)
-        f["sig_rep"] = math.log1p(sig_count[sigs[i]])
-        f["sig_share"] = sig_tokens[sigs[i]] / total
-        if title_words and n:
-            f["title_overlap"] = len(title_words.intersection(x.lower() for x in w)) / len(
-                title_words
-            )
-        for d, j in (("p", i - 1), ("n", i + 1), ("p2", i - 2), ("n2", i + 2)):
-            if 0 <= j < nb:
-                f[d + "_log_n"] = math.log1p(ntoks[j])
-                f[d + "_link"] = link_d[j]
-            else:
-                f[d + "_none"] = 1.0
-        if b.elem >= 0:
-            anc = anc_cache[b.elem]
-            own = els[b.elem]
-            f["t=" + own.tag] = 1.0
-            f["depth"] = min(own.depth, 60) / 60
-            for tok in own.tokens:
-                f["s=" + tok] = 1.0
-            key = own.parent
-            ef = elem_cache.get(key)
-            if ef is None:
-                ef = elem_cache[key] = _anc_features(els, anc)
-            f.update(ef)
-            for a in b.inline:
-                e = els[a]
-                f["i=" + e.tag] = 1.0
-                for tok in e.tokens:
-                    f["i=" + tok] = 1.0
-        if n <= 6:
-            for x in w:
-                f["w=" + x.lower()] = 1.0
-        elif w:
-            f["fw=" + w[0].lower()] = 1.0
-            f["lw=" + w[-1].lower()] = 1.0
-        rows.append(f)
-    return rows
-
-
-# ----------------------------------------------------------------------------- labels
-
-
-def _trigrams(toks: list[str]) -> set:
-    return {(toks[i], toks[i + 1], toks[i + 2]) for i in range(len(toks) - 2)}
-
-
-class GoldIndex:
-    def __init__(self, content: str, comments: str):
-        self.ct = [t.lower() for t in _WORD.findall(content)]
-        self.mt = [t.lower() for t in _WORD.findall(comments)]
-        self.c3 = _trigrams(self.ct)
-        self.m3 = _trigrams(self.mt)
-        self.cs = " " + " ".join(self.ct) + " "
-        self.ms = " " + " ".join(self.mt) + " "
-
-    def label(self, text: str) -> int:
-        toks = [t.lower() for t in _WORD.findall(text)]
-        if not toks:
-            return 0
-        if len(toks) >= 3:
-            tg = _trigrams(toks)
-            c = sum(1 for g in tg if g in self.c3) / len(tg)
-            m = sum(1 for g in tg if g in self.m3) / len(tg)
-        else:
-            s = " " + " ".join(toks) + " "
-            c = float(s in self.cs)
-            m = float(s in self.ms)
-        if m >= 0.5 and m >= c:
-            return 2
-        if c >= 0.5:
-            return 1
-        return 0
-
-
-def label_page(page: Page, content: str, comments: str) -> list[int]:
-    gold = GoldIndex(content, comments)
-    return [gold.label(b.text) for b in page.blocks]
 
 
 # ----------------------------------------------------------------------------- training

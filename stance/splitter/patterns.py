@@ -38,8 +38,8 @@ UI_LINE = re.compile(
     r"view\s+(?:all\s+)?(?:\d+\s+)?(?:more\s+)?(?:replies|comments)|show\s+more\s+replies|"
     r"load\s+more(?:\s+comments)?|see\s+more|read\s+more|collapse|expand|"
     r"\d+\s*(?:likes?|points?|votes?|replies|reply)|"
-    r"(?:reply|share|report|like|flag|permalink)(?:\s*[|·•]\s*(?:reply|share|report|like|"
-    r"flag|permalink|edit|delete))+)[\s.:!]*$",
+    r"(?:reply|share|report|like|flag|permalink|quote)(?:\s*[|·•]?\s*(?:reply|share|report|"
+    r"like|flag|permalink|edit|delete|quote))+)[\s.:!›»]*$",
     re.I,
 )
 COMMENTS_HEADER = re.compile(
@@ -58,7 +58,8 @@ COMMENT_PROMPT = re.compile(
     r"notify\s+me\s+of\s+(?:new|follow-up)|your\s+email\s+address\s+will\s+not\s+be\s+published|"
     r"required\s+fields\s+are\s+marked|cancel\s+reply|you\s+must\s+be\s+logged\s+in|"
     r"comments?\s+(?:are|is)\s+closed|join\s+the\s+discussion|sign\s+in\s+to\s+comment|"
-    r"log\s+in\s+to\s+comment|comment\s+policy|comments?\s+powered\s+by|"
+    r"log\s+in\s+to\s+comment|comment\s+policy|comments?\s+powered\s+by|powered\s+by\s+disqus|"
+    r"load\s+more\s+comments|"
     r"save\s+my\s+name,\s+email|be\s+the\s+first\s+to\s+comment|start\s+the\s+discussion|"
     r"sort\s+by\s+(?:best|newest|oldest)|subscribe\s+to\s+comments|"
     r"comments\s+rss|rss\s+feed\s+for\s+comments)",
@@ -71,7 +72,8 @@ WIDGET = re.compile(
     r"share(?:\s+this(?:\s+(?:story|article|page))?)?:?|tweet|facebook|twitter|telegram|vk|whatsapp|"
     r"email|print|subscribe|newsletter|advertisement|sponsored|follow\s+us.*|tags?:.*|topics?:.*|"
     r"sign\s+up.*|log\s*in|register|menu|search|home|skip\s+to\s+(?:main\s+)?content|"
-    r"cookies?.*|accept|close|icon\s+\w+.*|listen\s+to\s+(?:this\s+)?article|"
+    r"cookies?.*|accept|close|icon\s+\w+.*|listen\s+to\s+(?:this\s+)?article|privacy(?:\s+policy)?|"
+    r"terms(?:\s+of\s+(?:use|service))?|contact(?:\s+us)?|about(?:\s+us)?|like\s+this:?|like\s+loading.*|"
     r"add\s+to\s+(?:favou?rites|bookmarks)|bookmark|copy\s+link|"
     r"(?:facebook|twitter|telegram|vk|whatsapp|email|print|reddit|linkedin)"
     r"(?:\s+(?:facebook|twitter|telegram|vk|whatsapp|email|print|reddit|linkedin))+)\s*$",
@@ -79,10 +81,34 @@ WIDGET = re.compile(
 )
 
 _DATE_HINT = re.compile(r"\d|ago\b|yesterday|today", re.I)
-_PROMPT_KEYS = ("leave", "post", "add", "particip", "regist", "details", "icon", "akismet",
-                "commenting", "notify", "email", "required", "cancel", "logged", "closed", "join",
-                "sign", "log", "policy", "powered", "save", "first", "discussion", "sort",
-                "subscribe", "rss")
+_PROMPT_KEYS = (
+    "leave",
+    "post",
+    "add",
+    "particip",
+    "regist",
+    "details",
+    "icon",
+    "akismet",
+    "commenting",
+    "notify",
+    "email",
+    "required",
+    "cancel",
+    "logged",
+    "closed",
+    "join",
+    "sign",
+    "log",
+    "policy",
+    "powered",
+    "save",
+    "first",
+    "discussion",
+    "sort",
+    "subscribe",
+    "rss",
+)
 
 
 def has_date(text: str) -> bool:

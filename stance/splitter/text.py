@@ -30,8 +30,9 @@ MAX_LINE = 20000  # longer lines are cut before any pattern sees them
 
 # ------------------------------------------------------------------ line classes (article part)
 ICON_RUN = re.compile(r"^(?:\s*\bicon\b[\w -]{0,40}){2,}$", re.I)
+BREADCRUMB = re.compile(r"^[\w .'’-]{1,30}(?:\s+[|›»>/]\s+[\w .'’-]{1,30}){1,6}$")
 BYLINE = re.compile(
-    r"^\s*(?:by|von|par|por|door|written\s+by|story\s+by|posted\s+by)\s*:?\s+"
+    r"^\s*(?:by|von|par|por|door|written\s+by|story\s+by|posted\s+by|started\s+by)\s*:?\s+"
     r"[\w.'’ -]{2,80}(?:\s+(?:and|&)\s+[\w.'’ -]{2,40})?\s*[,|]?.{0,60}$",
     re.I,
 )
@@ -59,8 +60,20 @@ AVATAR = re.compile(
     r"(?:\s+(?:of|for)\s+.*)?\s*$",
     re.I,
 )
-VOTES = re.compile(r"^\s*(?:[△▽▲▼↑↓+\-]?\s*\d{1,6}\s*[△▽▲▼↑↓]?\s*){1,2}$")
+VOTES = re.compile(r"^\s*[△▽▲▼↑↓+\-]*\s*\d{1,6}(?:\s*[△▽▲▼↑↓|•]+\s*\d{0,6})*\s*$")
 QUOTE_OPEN = re.compile(r"^\s*(?:>|[“\"«„]|quote:)", re.I)
+
+
+def _ticker(deadline: Deadline | None):
+    """``tick(i)`` checks the deadline every 512 steps (and returns None)."""
+    if deadline is None:
+        return lambda i: None
+
+    def tick(i: int) -> None:
+        if not i & 511:
+            deadline.check()
+
+    return tick
 
 
 def _indent(line: str) -> int:
@@ -122,10 +135,12 @@ def _next_is_date(lines: list[str], i: int) -> bool:
     return False
 
 
-def find_comment_start(lines: list[str], first_body: int) -> int:
+def find_comment_start(lines: list[str], first_body: int, deadline: Deadline | None = None) -> int:
     """Index of the first line of the comment section (len(lines) when there is none)."""
     n = len(lines)
     for i in range(first_body, n):
+        if deadline is not None and not i & 1023:
+            deadline.check()
         s = lines[i].strip()
         if not s or len(s) > 300:
             continue
@@ -162,17 +177,33 @@ def find_title(lines: list[str]) -> tuple[str, int]:
         for _j, nb in norm[max(0, k - 6) : k]:
             if nb != ns and nb.endswith(" " + ns) and len(nb.split()) - len(ns.split()) <= 5:
                 return lines[i].strip(), i + 1
-    # 2) the first line that is not chrome, followed by a paragraph
-    for i, s in head:
-        if is_chrome(s) or len(s) > 250 or len(_WORD.findall(s)) < 3:
+    # 2) the best early line: not chrome, headline-sized, followed by a byline or date
+    best, best_score = None, -99.0
+    for k, (i, s) in enumerate(head[:30]):
+        nw = len(_WORD.findall(s))
+        if _starts_thread(lines, i):
+            break  # the thread has started
+        if is_chrome(s) or len(s) > 250 or nw < 2:
             continue
-        if s.endswith((".", "!", "?")) and len(_WORD.findall(s)) > 25:
-            return "", i
-        return s, i + 1
+        if s.endswith((".", "!", "?")) and nw > 25:
+            break  # the article has started
+        score = -0.1 * k + (1.0 if nw >= 5 else -1.5 if nw < 4 else 0.0)
+        nxt = head[k + 1][1] if k + 1 < len(head) else ""
+        if nxt and (
+            BYLINE.match(nxt)
+            or DATE_ONLY.match(nxt)
+            or PUBLISHED.match(nxt)
+            or (len(nxt) < 100 and DATE.search(nxt) and is_chrome(nxt))
+        ):
+            score += 3.0
+        if score > best_score:
+            best, best_score = (s, i + 1), score
+    if best is not None:
+        return best
     return (head[0][1], head[0][0] + 1) if head else ("", 0)
 
 
-def article_lines(lines: list[str], title: str) -> list[str]:
+def article_lines(lines: list[str], title: str, deadline: Deadline | None = None) -> list[str]:
     """Paragraphs and sub-headings of the article part, chrome dropped."""
     nt = " ".join(_WORD.findall(title.lower()))
     scripts: dict[str, int] = {}
@@ -182,7 +213,9 @@ def article_lines(lines: list[str], title: str) -> list[str]:
             scripts[sc] = scripts.get(sc, 0) + len(ln)
     main_script = max(scripts, key=scripts.get) if scripts else ""
     kept: list[str] = []
-    for ln in lines:
+    for k, ln in enumerate(lines):
+        if deadline is not None and not k & 1023:
+            deadline.check()
         s = ln.strip()
         if not s or is_chrome(s):
             continue
@@ -220,17 +253,21 @@ class _Entry:
         self.header = header
 
 
-def _segment(lines: list[str]) -> list[_Entry]:
+def _segment(lines: list[str], deadline: Deadline | None = None) -> list[_Entry]:
     """Cut the thread lines into entries, one per comment."""
-    marks = [i for i, ln in enumerate(lines) if ENTRY_MARK.match(ln)]
-    heads = [i for i in range(len(lines)) if _starts_thread(lines, i)]
+    tick = _ticker(deadline)
+    marks = [i for i, ln in enumerate(lines) if not tick(i) and ENTRY_MARK.match(ln)]
+    heads = [i for i in range(len(lines)) if not tick(i) and _starts_thread(lines, i)]
+    mark_set, head_set = set(marks), set(heads)
     entries: list[_Entry] = []
     cur: _Entry | None = None
-    use_marks = len(marks) >= 2 or (marks and not heads)
+    first_line = next((i for i, ln in enumerate(lines) if ln.strip()), len(lines))
+    # list markers open comments only when the thread starts with one
+    use_marks = bool(marks) and marks[0] <= first_line + 3 and (len(marks) >= 2 or not heads)
     if use_marks:
         for i, ln in enumerate(lines):
             m = ENTRY_MARK.match(ln)
-            if m and (i in marks):
+            if m and (i in mark_set):
                 mark = m.group("mark")
                 cur = _Entry(_indent(ln), mark[0].isdigit(), None)
                 entries.append(cur)
@@ -242,7 +279,7 @@ def _segment(lines: list[str]) -> list[_Entry]:
         return entries
     if heads:
         for i, ln in enumerate(lines):
-            if i in heads:
+            if i in head_set:
                 cur = _Entry(_indent(ln), False, ln.strip())
                 entries.append(cur)
                 cur.lines.append(ln)
@@ -253,7 +290,11 @@ def _segment(lines: list[str]) -> list[_Entry]:
     dates = [
         i
         for i, ln in enumerate(lines)
-        if ln.strip() and len(ln.strip()) < 160 and DATE.search(ln) and len(_WORD.findall(ln)) <= 20
+        if not tick(i)
+        and ln.strip()
+        and len(ln.strip()) < 160
+        and DATE.search(ln)
+        and len(_WORD.findall(ln)) <= 20
     ]
     if len(dates) >= 1:
         first_text = next(
@@ -311,11 +352,11 @@ def _fields(entry: _Entry, article_norm: str) -> dict | None:
     quote: list[str] = []
     text: list[str] = []
     meta_zone = True
-    for raw in entry.lines:
+    for k, raw in enumerate(entry.lines):
         s = raw.strip()
         if not s:
             continue
-        if AVATAR.match(s) or UI_LINE.match(s) or COMMENT_PROMPT.search(s[:300]):
+        if AVATAR.match(s) or UI_LINE.match(s) or is_prompt(s) or (len(s) < 60 and WIDGET.match(s)):
             continue
         if LIKES.search(s) and len(_WORD.findall(s)) <= 6:
             lk = find_likes(s)
@@ -356,7 +397,7 @@ def _fields(entry: _Entry, article_norm: str) -> dict | None:
                 if a or s.lower().startswith(("by ", "posted")):
                     time_, author = t, a
                     continue
-            if author is None and _name_like(s, entry.lines, raw):
+            if author is None and _name_like(s, entry.lines, k):
                 author = s
                 continue
         meta_zone = False
@@ -392,39 +433,46 @@ def _is_section_line(ln: str) -> bool:
     return len(s) < 300 and bool(COMMENTS_HEADER.match(s) or is_prompt(s) or is_chrome(s))
 
 
-def _name_like(s: str, lines: list[str], raw: str) -> bool:
+def _name_like(s: str, lines: list[str], k: int) -> bool:
     """A short line that names the commenter (a date follows it, or it has no sentence)."""
     if len(_WORD.findall(s)) > 4 or len(s) > 60:
         return False
-    k = lines.index(raw)
-    nxt = next((ln.strip() for ln in lines[k + 1:] if ln.strip()), "")
+    nxt = next((ln.strip() for ln in lines[k + 1 : k + 4] if ln.strip()), "")
     if nxt and DATE_ONLY.match(nxt):
         return True
     return not s.endswith((".", "!", "?"))
 
 
-def parse_thread(lines: list[str], article: str = "") -> list[dict]:
+def parse_thread(
+    lines: list[str],
+    article: str = "",
+    cut_at_form: bool = True,
+    deadline: Deadline | None = None,
+) -> list[dict]:
     """Comment records from the lines of a comment section."""
+    tick = _ticker(deadline)
     lines = [ln[:MAX_LINE] for ln in lines]
     # the comment form after the thread ("Leave a Reply", "Fill in your details...") ends it
-    first = next((i for i, ln in enumerate(lines) if ln.strip() and not _is_section_line(ln)),
-                 len(lines))
-    for i in range(first + 1, len(lines)):
+    first = len(lines)
+    for i, ln in enumerate(lines):
+        tick(i)
+        if ln.strip() and not _is_section_line(ln):
+            first = i
+            break
+    for i in range(first + 1, len(lines) if cut_at_form else 0):
+        tick(i)
         if len(lines[i]) < 300 and is_prompt(lines[i]):
             lines = lines[:i]
             break
     # drop section headers and forms before segmenting
-    lines = [
-        ""
-        if (
-            len(ln.strip()) < 200
-            and (COMMENTS_HEADER.match(ln.strip()) or COMMENT_PROMPT.search(ln))
-        )
-        else ln
-        for ln in lines
-    ]
+    cleaned = []
+    for i, ln in enumerate(lines):
+        tick(i)
+        s = ln.strip()
+        cleaned.append("" if len(s) < 200 and (COMMENTS_HEADER.match(s) or is_prompt(s)) else ln)
+    lines = cleaned
     article_norm = " " + " ".join(_WORD.findall(article.lower())) + " "
-    entries = _segment(lines)
+    entries = _segment(lines, deadline)
     if not entries:
         return []
     # depth from the indentation rank of the entry openers; numbered entries are top level
@@ -432,7 +480,9 @@ def parse_thread(lines: list[str], article: str = "") -> list[dict]:
     top_numbered = min((e.indent for e in entries if e.numbered), default=None)
     records: list[dict] = []
     stack: list[tuple[int, str]] = []  # (depth, id)
-    for e in entries:
+    for n, e in enumerate(entries):
+        if deadline is not None and not n & 255:
+            deadline.check()
         rec = _fields(e, article_norm)
         if rec is None:
             continue
@@ -470,10 +520,10 @@ def split_text(text: str, options, name: str) -> dict:
     lines = [ln[:MAX_LINE] for ln in lines]
     title, body_start = find_title(lines)
     deadline.check()
-    cs = find_comment_start(lines, body_start)
-    art = article_lines(lines[body_start:cs], title)
+    cs = find_comment_start(lines, body_start, deadline)
+    art = article_lines(lines[body_start:cs], title, deadline)
     deadline.check()
     article = "\n\n".join(art)
-    comments = parse_thread(lines[cs:], article) if cs < len(lines) else []
+    comments = parse_thread(lines[cs:], article, deadline=deadline) if cs < len(lines) else []
     deadline.check()
     return {"title": title, "article": article, "comments": comments}

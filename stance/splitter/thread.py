@@ -13,8 +13,8 @@ import re
 from collections import defaultdict
 
 from stance.splitter.blocks import Page
+from stance.splitter.features import _GENERIC_CLASS
 from stance.splitter.fields import find_author, find_likes, find_time
-from stance.splitter.learn import _GENERIC_CLASS
 from stance.splitter.patterns import COMMENTS_HEADER, DATE, UI_LINE, has_date, is_prompt
 
 AUTHOR_TOKENS = frozenset(
@@ -40,7 +40,7 @@ TIME_TOKENS = frozenset(
     ["date", "time", "timestamp", "published", "datetime", "posted", "when", "ago"]
 )
 LIKE_TOKENS = frozenset(
-    ["like", "likes", "vote", "votes", "score", "points", "rating", "karma", "upvotes"]
+    ["like", "likes", "vote", "votes", "score", "points", "pts", "rating", "karma", "upvotes"]
 )
 QUOTE_TOKENS = frozenset(["quote", "blockquote", "quoted"])
 INLINE_TAGS = frozenset(
@@ -170,20 +170,22 @@ def build_records(page: Page, cblocks: list[int]) -> list[dict]:
     record_elems = set(owner.values())
     order: list[int] = []
     own: dict[int, list[int]] = defaultdict(list)
-    loose: list[int] = []
+    last = None
     for bi in cblocks:
         r = owner.get(bi)
-        if r is None:
-            loose.append(bi)
-            continue
+        if r is None:  # a comment block outside any record joins the record before it
+            r = last if last is not None else -1 - bi
         if r not in own:
             order.append(r)
         own[r].append(bi)
+        last = r
     # nesting: the nearest enclosing record element
     parent_rec: dict[int, int | None] = {}
     for r in order:
-        p = page.elements[r].parent
         parent_rec[r] = None
+        if r < 0:
+            continue
+        p = page.elements[r].parent
         steps = 0
         while p >= 0 and steps < 200:
             if p in record_elems:
