@@ -42,7 +42,7 @@ DEFAULT_TABLE = "minilm-l6-v2-static"
 _UNK = "[UNK]"
 _PREFIX = "##"
 _MAX_WORD_CHARS = 100  # WordPiece max_input_chars_per_word of the source tokenizer
-_CACHE_LIMIT = 1_000_000  # chunks kept in the per-instance tokenisation cache
+_CACHE_LIMIT = 262_144  # chunks kept in the per-instance tokenisation cache (~50 MB at most)
 
 
 def embeddings_dir() -> Path:
@@ -211,10 +211,11 @@ class _WordPiece:
         return ids
 
     def encode(self, text: str) -> list[int]:
-        chunk = self.chunk
+        get, miss = self.cache.get, self.chunk
         ids: list[int] = []
         for c in text.split():
-            ids.extend(chunk(c))
+            got = get(c)
+            ids += miss(c) if got is None else got
         return ids
 
 
@@ -301,17 +302,23 @@ class StaticEmbeddings(BaseEstimator, TransformerMixin):
         inverse = np.fromiter((codes.setdefault(t, len(codes)) for t in texts),
                               dtype=np.int64, count=len(texts))
         cap = None if self.max_tokens is None else int(self.max_tokens)
-        encoded = [wp.encode(t)[:cap] for t in codes]
-        lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
-        ids = np.fromiter((i for e in encoded for i in e), dtype=np.int64,
-                          count=int(lengths.sum()))
+        encode = wp.encode
+        flat: list[int] = []
+        lengths = np.empty(len(codes), dtype=np.int64)
+        for k, text in enumerate(codes):
+            tok = encode(text)
+            if cap is not None and len(tok) > cap:
+                tok = tok[:cap]
+            lengths[k] = len(tok)
+            flat += tok
+        ids = np.array(flat, dtype=np.int64)
         if self.pooling == "max":
             out = _max_pool(vectors, ids, lengths)
         else:
             indptr = np.concatenate(([0], np.cumsum(lengths)))
             counts = sp.csr_matrix(
                 (np.ones(ids.size, dtype=np.float32), ids, indptr),
-                shape=(len(encoded), vectors.shape[0]),
+                shape=(len(codes), vectors.shape[0]),
             )
             out = np.asarray(counts @ vectors, dtype=np.float32)
             out /= np.maximum(lengths, 1)[:, None].astype(np.float32)

@@ -132,6 +132,16 @@ def test_options_pooling_max_tokens_normalize():
         StaticEmbeddings(pooling="median").fit([])
 
 
+def test_accepts_series_arrays_and_one_column_frames(emb):
+    pd = pytest.importorskip("pandas")
+    ref = emb.transform(COMMENTS[:3])
+    np.testing.assert_array_equal(emb.transform(pd.Series(COMMENTS[:3])), ref)
+    np.testing.assert_array_equal(emb.transform(np.array(COMMENTS[:3], dtype=object)), ref)
+    np.testing.assert_array_equal(emb.transform(pd.DataFrame({"text": COMMENTS[:3]})), ref)
+    with pytest.raises(InputError):
+        emb.transform(pd.DataFrame({"a": COMMENTS[:2], "b": COMMENTS[:2]}))
+
+
 def test_bad_inputs_and_paths(emb, tmp_path):
     with pytest.raises(InputError):
         emb.transform("a single string")

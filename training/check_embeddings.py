@@ -45,11 +45,19 @@ def pair_features(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.hstack([u, v, u * v, np.abs(u - v)])
 
 
-def zero_shot_f1(embed, df, dev) -> dict:
+def _classifier():
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import f1_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000))
+
+
+def zero_shot_f1(embed, df, dev, cv: int = 0) -> dict:
+    """Macro-F1 on the carved dev topics; with ``cv`` > 1 also a ``cv``-fold cross-validation
+    grouped by topic over all rows (mean, sd, per fold)."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import GroupKFold
 
     t0 = time.perf_counter()
     posts, p_inv = np.unique(df["post"].to_numpy(), return_inverse=True)
@@ -59,14 +67,28 @@ def zero_shot_f1(embed, df, dev) -> dict:
     t_embed = time.perf_counter() - t0
     X = pair_features(u, v)
     y = df["label"].to_numpy()
-    clf = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000))
-    clf.fit(X[~dev], y[~dev])
-    pred = clf.predict(X[dev])
-    return {
+    pred = _classifier().fit(X[~dev], y[~dev]).predict(X[dev])
+    out = {
         "macro_f1": f1_score(y[dev], pred, average="macro"),
         "per_class_f1": f1_score(y[dev], pred, average=None).round(3).tolist(),
         "embed_seconds": t_embed,
     }
+    if cv > 1:
+        folds = []
+        for tr, te in GroupKFold(cv).split(X, y, df["new_topic"].to_numpy()):
+            fold_pred = _classifier().fit(X[tr], y[tr]).predict(X[te])
+            folds.append(f1_score(y[te], fold_pred, average="macro"))
+        out["cv"] = (float(np.mean(folds)), float(np.std(folds)), np.round(folds, 3).tolist())
+    return out
+
+
+def _report(name: str, res: dict) -> str:
+    line = (f"VAST dev macro-F1 {res['macro_f1']:.3f} "
+            f"(con/pro/neutral {res['per_class_f1']})")
+    if "cv" in res:
+        mean, sd, folds = res["cv"]
+        line += f"; topic-grouped CV {mean:.3f} +- {sd:.3f} {folds}"
+    return f"{name}: {line}"
 
 
 def speed(table, texts: list[str], repeats: int = 3) -> dict:
@@ -105,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--transformer", action="store_true",
                     help="also score the full all-MiniLM-L6-v2 (needs sentence-transformers)")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--cv", type=int, default=0,
+                    help="also K-fold cross-validation grouped by topic over all train rows")
     args = ap.parse_args(argv)
     if args.data_dir is None:
         ap.error("give --data-dir or set STANCE_DATA_DIR")
@@ -119,11 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     for table in args.table or [None]:
         path = resolve_table(table)
         emb = StaticEmbeddings(path).fit()
-        res = zero_shot_f1(emb.transform, df, dev)
+        res = zero_shot_f1(emb.transform, df, dev, args.cv)
         size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
-        print(f"{path.name}: dims {emb.n_features_out_}, {emb.vectors_.dtype}, "
-              f"{size / 1e6:.2f} MB | VAST dev macro-F1 {res['macro_f1']:.3f} "
-              f"(con/pro/neutral {res['per_class_f1']})")
+        print(_report(f"{path.name} ({emb.n_features_out_} dims {emb.vectors_.dtype}, "
+                      f"{size / 1e6:.2f} MB)", res))
         if not args.no_speed:
             s = speed(path, texts)
             print(f"  transform: {s['texts']} distinct texts, cold {s['cold_per_s']:,.0f}/s, "
@@ -137,10 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         def encode(batch):
             return model.encode(batch, batch_size=64, normalize_embeddings=True)
 
-        res = zero_shot_f1(encode, df, dev)
-        print(f"all-MiniLM-L6-v2 (transformer): VAST dev macro-F1 {res['macro_f1']:.3f} "
-              f"(con/pro/neutral {res['per_class_f1']}), embedding took "
-              f"{res['embed_seconds']:.0f} s")
+        res = zero_shot_f1(encode, df, dev, args.cv)
+        print(_report("all-MiniLM-L6-v2 (transformer)", res)
+              + f"; embedding took {res['embed_seconds']:.0f} s")
     return 0
 
 

@@ -33,6 +33,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "models" / "embeddings" / "minilm-l6-v2-static"
 SOURCE_REPO = "sentence-transformers/all-MiniLM-L6-v2"
+#: Corpora never used for the token counts: VAST stays a clean zero-shot check, and ARC
+#: (arc-fnc) holds the same NYT comments VAST was built from.
+HELD_OUT_CORPORA = frozenset({"vast", "arc-fnc"})
 
 
 def sha256(path: Path) -> str:
@@ -83,13 +86,53 @@ def raw_table(model_path: Path, cache: Path) -> tuple[list[str], np.ndarray, dic
     return tokens, np.asarray(model.embedding, dtype=np.float32), config
 
 
-def post_process(raw: np.ndarray, dims: int, sif: float | None) -> np.ndarray:
-    """model2vec's own post-processing: PCA to ``dims``, then Zipf-rank SIF weights."""
+def post_process(raw: np.ndarray, dims: int, sif: float | None,
+                 counts: np.ndarray | None = None) -> np.ndarray:
+    """model2vec's post-processing: PCA to ``dims``, then SIF weights ``a / (a + p(token))``.
+
+    ``p`` is model2vec's Zipf prior over the vocabulary rank (``compute_weights``) unless real
+    token ``counts`` are given, in which case ``p`` is their relative frequency (tokens never
+    seen get weight 1).
+    """
     from model2vec.distill.inference import apply_pca, compute_weights
 
     emb = apply_pca(raw.copy(), dims)
-    weights = compute_weights(len(emb), sif_coefficient=sif)
+    if counts is None or not sif:
+        weights = compute_weights(len(emb), sif_coefficient=sif)
+    else:
+        p = counts / counts.sum()
+        weights = sif / (sif + p)
     return (emb * weights[:, None]).astype(np.float32)
+
+
+def corpus_counts(tokens: list[str], data_dir: Path) -> tuple[np.ndarray, dict]:
+    """Token counts over the train splits of the project's corpora (no dev rows, no VAST).
+
+    Only the counts leave this function; the texts are read from ``data_dir`` and dropped.
+    """
+    sys.path.insert(0, str(ROOT))
+    from stance.corpora import load_task
+    from stance.embeddings import _WordPiece
+
+    wp = _WordPiece(tokens)
+    counts = np.zeros(len(tokens), dtype=np.int64)
+    seen: set[str] = set()
+    per_corpus: dict[str, int] = {}
+    for task in ("incivility", "stance"):
+        ds = load_task(task, data_dir=data_dir, split="train")
+        for text, corpus in zip(ds["text"], ds["corpus"]):
+            if corpus in HELD_OUT_CORPORA or not isinstance(text, str) or text in seen:
+                continue
+            seen.add(text)
+            ids = wp.encode(text)
+            if ids:
+                np.add.at(counts, ids, 1)
+            per_corpus[corpus] = per_corpus.get(corpus, 0) + 1
+    info = {"texts": len(seen), "tokens": int(counts.sum()),
+            "tokens_seen": int((counts > 0).sum()), "texts_per_corpus": per_corpus,
+            "split": "train (stance.corpora dev rows excluded)",
+            "excluded": sorted(HELD_OUT_CORPORA)}
+    return counts, info
 
 
 def quantise(emb: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray]:
@@ -120,15 +163,15 @@ def versions() -> dict[str, str]:
 
 
 def _recorded(argv: list[str] | None) -> list[str]:
-    """The build arguments worth recording (not the local cache and output paths)."""
+    """The build arguments worth recording (not local paths)."""
     args = list(sys.argv[1:] if argv is None else argv)
     out, skip = [], False
     for a in args:
         if skip:
             skip = False
-        elif a in ("--cache", "--out"):
+        elif a in ("--cache", "--out", "--data-dir"):
             skip = True
-        elif not a.startswith(("--cache=", "--out=")):
+        elif not a.startswith(("--cache=", "--out=", "--data-dir=")):
             out.append(a)
     return out
 
@@ -139,7 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dims", type=int, default=256, help="PCA dimensions (<= 384)")
     ap.add_argument("--dtype", choices=("int8", "float16", "float32"), default="int8")
     ap.add_argument("--sif", type=float, default=1e-4,
-                    help="model2vec SIF coefficient; 0 disables the weighting")
+                    help="SIF coefficient a of the weights a/(a+p); 0 disables the weighting")
+    ap.add_argument("--weights", choices=("zipf", "corpus"), default="zipf",
+                    help="token probabilities p for SIF: counted on the project's train corpora "
+                         "(needs --data-dir) or model2vec's Zipf prior over vocabulary rank")
+    ap.add_argument("--data-dir", type=Path, default=os.environ.get("STANCE_DATA_DIR"),
+                    help="corpora directory for --weights corpus (default $STANCE_DATA_DIR)")
     ap.add_argument("--cache", type=Path,
                     default=Path(os.environ.get("TMPDIR", "/tmp")) / "stance-minilm-raw")
     args = ap.parse_args(argv)
@@ -148,7 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     model_path = source_model()
     tokens, raw, tok_config = raw_table(model_path, args.cache)
-    emb = post_process(raw, args.dims, args.sif or None)
+    counts, count_info = None, None
+    if args.weights == "corpus" and args.sif:
+        if args.data_dir is None:
+            ap.error("--weights corpus needs --data-dir or $STANCE_DATA_DIR (or --weights zipf)")
+        counts, count_info = corpus_counts(tokens, Path(args.data_dir))
+        print(f"token counts: {count_info['tokens']:,} tokens in {count_info['texts']:,} texts")
+    emb = post_process(raw, args.dims, args.sif or None, counts)
     q, scales = quantise(emb, args.dtype)
     err = float(np.abs(q.astype(np.float32) * scales - emb).max())
 
@@ -173,11 +227,14 @@ def main(argv: list[str] | None = None) -> int:
             "recipe": "training/distill_embeddings.py",
             "command": " ".join(["python training/distill_embeddings.py", *_recorded(argv)]),
             "method": "model2vec.distill(pca_dims=None, sif_coefficient=None) forward pass "
-                      "over every token, then model2vec apply_pca + compute_weights, then "
+                      "over every token, then model2vec apply_pca, SIF weights a/(a+p), then "
                       f"{args.dtype} quantisation" + (" (symmetric, one scale per dimension)"
                                                       if args.dtype == "int8" else ""),
             "pca_dims": args.dims,
             "sif_coefficient": args.sif or None,
+            "sif_probabilities": (None if not args.sif else "zipf prior over vocabulary rank"
+                                  if counts is None else "token counts of the corpora below"),
+            "token_counts": count_info,
             "dtype": args.dtype,
             "max_abs_quantisation_error": err,
             "versions": versions(),
