@@ -3,7 +3,7 @@
 Pipeline (``build_pipeline``)::
 
     TextNormalizer (de-obfuscation, stance.normalize)
-      -> FeatureUnion(word 1-2-gram TF-IDF, char_wb 2-5-gram TF-IDF)   # shared sparse features
+      -> FeatureUnion([word 1-2-gram TF-IDF,] char_wb 2-5-gram + whole-word TF-IDF)  # shared
       -> MultiHeadClassifier                                          # one logistic head per label
 
 Heads: column 0 is ``uncivil``, then every kind in ``KINDS`` that the training data labels. Each
@@ -51,13 +51,14 @@ KINDS = (
 HEAD0 = "uncivil"
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    "word": {"ngram_range": [1, 2], "min_df": 2, "max_features": 60000},
-    "char": {"ngram_range": [2, 5], "min_df": 3, "max_features": 90000},
+    "word": {"enabled": False, "ngram_range": [1, 2], "min_df": 2, "max_features": 60000},
+    "char": {"ngram_range": [2, 5], "min_df": 3, "max_features": 120000, "whole_words": True},
     "C": 4.0,
     "C_kinds": 4.0,
     "max_iter": 2000,
+    "tol": 1e-2,
     "calibration": "sigmoid",
-    "stack": False,
+    "stack": True,
     "calibration_domains": ["news"],
     "calibration_folds": 5,
     "threshold_domain": "news",
@@ -102,6 +103,7 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         calibration: str = "sigmoid",
         min_head_positives: int = 30,
         stack: bool = False,
+        tol: float = 1e-2,
     ):
         self.heads = heads
         self.C = C
@@ -110,6 +112,7 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         self.calibration = calibration
         self.min_head_positives = min_head_positives
         self.stack = stack
+        self.tol = tol
 
     def fit(self, X, Y, sample_weight=None):
         from sklearn.linear_model import LogisticRegression
@@ -139,6 +142,7 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
             clf = LogisticRegression(
                 C=self.C if j == 0 else self.C_kinds,
                 solver="liblinear",
+                tol=self.tol,
                 max_iter=self.max_iter,
             )
             clf.fit(X[idx], (yy >= 0.5).astype(int), sample_weight=ww / ww.mean())
@@ -274,6 +278,7 @@ def build_pipeline(config: dict) -> Pipeline:
         calibration=cfg["calibration"],
         min_head_positives=cfg["min_head_positives"],
         stack=cfg["stack"],
+        tol=cfg["tol"],
     )
     return Pipeline(
         [
