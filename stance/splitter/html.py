@@ -10,7 +10,8 @@ import numpy as np
 from stance.splitter.blocks import Page, parse
 from stance.splitter.decode import Deadline
 from stance.splitter.features import _COMMENT_TOKENS, page_features
-from stance.splitter.patterns import UI_LINE, WIDGET, is_prompt
+from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, is_prompt
+from stance.splitter.text import is_chrome
 from stance.splitter.thread import build_records
 
 _WORD = re.compile(r"\w+")
@@ -67,11 +68,23 @@ def split_html(text: str, options, name: str, model=None) -> dict:
         comments = build_records(page, comment_blocks)
         if not comments:
             comments = fallback_records(page, comment_blocks)
+        kept = sum(
+            len(_WORD.findall(" ".join(c[k] or "" for k in ("author", "time", "quote", "text"))))
+            for c in comments
+        )
+        if kept < MIN_COMMENT_TOKENS:
+            comments = []
     deadline.check()
     parts = [page.blocks[i].text for i in article_blocks]
-    if parts and title and _norm(parts[0]) == _norm(title):
-        parts = parts[1:]
-    parts = [p for p in parts if not (UI_LINE.match(p) or (len(p) < 200 and WIDGET.match(p)))]
+    if title:
+        # chrome before the headline (site name, breadcrumbs) is not article
+        nt = _norm(title)
+        at = next((k for k, p in enumerate(parts[:40]) if _norm(p) == nt), None)
+        if at is not None and sum(len(_WORD.findall(p)) for p in parts[:at]) <= 3 * (at + 1):
+            parts = parts[at + 1 :]
+    parts = [
+        p for p in parts if not (len(p) < 300 and (is_chrome(p) or COMMENTS_HEADER.match(p)))
+    ]
     return {"title": title, "article": "\n\n".join(parts), "comments": comments}
 
 
@@ -238,7 +251,9 @@ def fallback_records(page: Page, cblocks: list[int]) -> list[dict]:
 
 REPLY = re.compile(
     r"^\s*(?:reply|reply\s+to\s+this|respond|antworten|répondre|responder|rispondi|"
-    r"ответить|odpowiedz|odpowiedź|reageer|svara)\b",
+    r"ответить|odpowiedz|odpowiedź|reageer|svara)\s*(?:[#↓»›|·•]|\(\d+\))?\s*"
+    r"(?:[+-]?\d{1,5}|(?:share|report|quote|like|permalink|flag)(?:\s*[|·•]?\s*"
+    r"(?:share|report|quote|like|permalink|flag))*)?\s*$",
     re.I,
 )
 

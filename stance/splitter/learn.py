@@ -169,8 +169,8 @@ class FastScorer:
         X = self._hasher.transform(rows)
         scores = X @ self._w + self._b
         if scores.shape[1] == 1:  # binary
-            p = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            p = 1.0 / (1.0 + np.exp(-np.clip(scores[:, 0], -500, 500)))
             return np.column_stack([1 - p, p])
-        prob = 1.0 / (1.0 + np.exp(-scores))
+        prob = 1.0 / (1.0 + np.exp(-np.clip(scores, -500, 500)))
         prob /= prob.sum(axis=1, keepdims=True)
         return prob

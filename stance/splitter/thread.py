@@ -15,7 +15,14 @@ from collections import defaultdict
 from stance.splitter.blocks import Page
 from stance.splitter.features import _GENERIC_CLASS
 from stance.splitter.fields import find_author, find_likes, find_time
-from stance.splitter.patterns import COMMENTS_HEADER, DATE, UI_LINE, has_date, is_prompt
+from stance.splitter.patterns import (
+    COMMENTS_HEADER,
+    DATE,
+    UI_LINE,
+    WIDGET,
+    has_date,
+    is_prompt,
+)
 
 AUTHOR_TOKENS = frozenset(
     [
@@ -223,7 +230,9 @@ def _section_line(text: str) -> bool:
 
 def _drop(text: str) -> bool:
     return bool(
-        UI_LINE.match(text) or is_prompt(text) or (len(text) < 120 and COMMENTS_HEADER.match(text))
+        UI_LINE.match(text)
+        or is_prompt(text)
+        or (len(text) < 120 and (COMMENTS_HEADER.match(text) or WIDGET.match(text)))
     )
 
 
