@@ -635,24 +635,24 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
 
     @staticmethod
     def _word_counts(texts: Sequence[str]):
+        """Text x distinct-word count matrix (words = whitespace tokens, as ``char_wb``)."""
+        import pandas as pd
         from scipy import sparse
 
-        vocab: dict[str, int] = {}
-        indptr, indices = [0], []
-        for t in texts:
-            for w in t.split():
-                j = vocab.get(w)
-                if j is None:
-                    j = vocab[w] = len(vocab)
-                indices.append(j)
-            indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=np.float32)
+        toks: list[str] = []
+        lens = np.empty(len(texts), dtype=np.int64)
+        for i, t in enumerate(texts):
+            parts = t.split()
+            toks.extend(parts)
+            lens[i] = len(parts)
+        codes, uniques = pd.factorize(np.asarray(toks, dtype=object), sort=False)
+        indptr = np.concatenate([[0], np.cumsum(lens)])
         C = sparse.csr_matrix(
-            (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-            shape=(len(texts), len(vocab)),
+            (np.ones(len(codes), dtype=np.float32), codes.astype(np.int64), indptr),
+            shape=(len(texts), len(uniques)),
         )
         C.sum_duplicates()
-        return C, list(vocab)
+        return C, list(uniques)
 
     def fit(self, X, y=None):
         self.fit_transform(X)
@@ -713,12 +713,12 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         for w in words:
             ids = cache.get(w)
             if ids is None:
-                ids = [vocab[g] for g in self._ngrams(w) if g in vocab]
-                cache[w] = ids
+                found = (i for i in map(vocab.get, self._ngrams(w)) if i is not None)
+                ids = cache[w] = np.fromiter(found, dtype=np.int64)
             rows.append(ids)
-        lens = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         indptr = np.concatenate([[0], np.cumsum(lens)])
-        indices = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(lens.sum()))
+        indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         M = sparse.csr_matrix(
             (np.ones(len(indices), np.float32), indices, indptr),
             shape=(len(words), len(self.idf_)),
@@ -729,9 +729,21 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         return np.array(sorted(self.vocabulary_, key=self.vocabulary_.get), dtype=object)
 
     def __getstate__(self):
+        # the vocabulary as one newline-joined string (words never hold whitespace other than
+        # the padding spaces): unpickles far faster than a large dict
         state = dict(self.__dict__)
         state.pop("_cache", None)
+        vocab = state.pop("vocabulary_", None)
+        if vocab is not None:
+            state["_vocabulary_joined"] = "\n".join(sorted(vocab, key=vocab.get))
         return state
+
+    def __setstate__(self, state):
+        joined = state.pop("_vocabulary_joined", None)
+        self.__dict__.update(state)
+        if joined is not None:
+            names = joined.split("\n") if joined else []
+            self.vocabulary_ = dict(zip(names, range(len(names))))
 
 
 _PUNCT = ".,;:!?\"'()[]{}<>*-"

@@ -31,6 +31,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 # Generated from Unicode confusables (TR39) via confusable-homoglyphs 3.3.1: for each ASCII
@@ -171,10 +172,17 @@ class _Unmasker:
         return out
 
     def __getstate__(self):
-        return {"priority": self.priority, "counts": self.counts}
+        # dicts as joined strings + arrays: fast to unpickle
+        return {
+            k: (index[0], "\n".join(index[1]), np.fromiter(index[1].values(), dtype=np.int64))
+            for k, index in (("priority", self.priority), ("counts", self.counts))
+        }
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        for k in ("priority", "counts"):
+            joined, words, counts = state[k]
+            names = words.split("\n") if words else []
+            setattr(self, k, (joined, dict(zip(names, counts.tolist()))))
         self.memo = {}
 
 
