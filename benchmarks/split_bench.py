@@ -167,6 +167,87 @@ def evaluate_peer(run, sets) -> dict:
     return out
 
 
+def render_text(raw: bytes) -> str:
+    """An innerText-like plain-text rendering of a page: one line per block, inline text joined.
+
+    This is what copy-paste from a browser or a simple text scraper produces (no markup).
+    """
+    from stance.splitter.blocks import parse
+    from stance.splitter.decode import decode
+
+    return "\n".join(b.text for b in parse(decode(raw)).blocks)
+
+
+def evaluate_text_dumps(sets, peers) -> dict:
+    """The dev pages rendered to plain text, read by the text reader (mode=text)."""
+    from stance.options import SplitOptions
+    from stance.splitter import split
+
+    dumps = [(render_text(raw), gc, gm, marker) for _p, raw, gc, gm, marker in sets["dragnet-dev"]]
+    out = {}
+    for name in peers:
+        if name == "trafilatura":
+            try:
+                from trafilatura import bare_extraction
+            except ImportError:
+                continue
+
+            def run(text, bare_extraction=bare_extraction):
+                doc = bare_extraction(text, include_comments=True, with_metadata=False)
+                return ("", "") if doc is None else (doc.text or "", doc.comments or "")
+        elif name.startswith("stance"):
+            opts = SplitOptions(mode="text")
+
+            def run(text, opts=opts):
+                res = split(text, opts)
+                return content_text(res), comment_text(res)
+        else:
+            continue
+        cont, comm = MacroPRF(), MacroPRF()
+        neg = flagged = 0
+        t0 = time.process_time()
+        for text, gc, gm, marker in dumps:
+            try:
+                pc, pm = run(text)
+            except Exception:
+                pc, pm = "", ""
+            if marker:
+                cont.add(pc, gc)
+                if tokens(gm):
+                    comm.add(pm, gm)
+            else:
+                neg += 1
+                flagged += sum(tokens(pm).values()) > 0
+        cpu = time.process_time() - t0
+        out[name] = {
+            "content": cont.summary(),
+            "comments": comm.summary(),
+            "no_comment_pages": neg,
+            "no_comment_pages_with_pred_comments": flagged,
+            "no_comment_fp_rate": flagged / neg if neg else 0.0,
+            "pages_per_cpu_s": len(dumps) / cpu if cpu else 0.0,
+        }
+        if name == "stance-rules":  # the text reader has no learned part: same as "stance"
+            break
+    return out
+
+
+def print_text_table(res: dict) -> None:
+    print("\n== dragnet-dev rendered to plain text (innerText-like), mode=text")
+    print(
+        f"{'peer':<16} {'pages':>5} | {'CONTENT mP    mR    mF1':<24} | "
+        f"{'COMMENTS mP    mR    mF1':<25} | {'no-comment FP':<14} | pages/CPU-s"
+    )
+    for name, d in res.items():
+        c, k = d["content"], d["comments"]
+        print(
+            f"{name:<16} {c['pages']:>5} |   {c['mP']:.3f} {c['mR']:.3f} {c['mF1']:.3f}   |"
+            f"    {k['mP']:.3f} {k['mR']:.3f} {k['mF1']:.3f}   | "
+            f"{d['no_comment_pages_with_pred_comments']:>3}/{d['no_comment_pages']:<3} "
+            f"{d['no_comment_fp_rate']:.3f} | {d['pages_per_cpu_s']:.1f}"
+        )
+
+
 def print_table(results: dict) -> None:
     print("\n== dragnet-dev (dev split of the Dragnet training pages)")
     print(
@@ -259,6 +340,10 @@ def main(argv=None) -> int:
             ap.error(f"unknown peer {peer}")
         results[peer] = evaluate_peer(run, sets)
     print_table(results)
+    text_peers = [p for p in args.peers.split(",") if p != "stance-rules"]
+    text_res = evaluate_text_dumps(sets, text_peers)
+    print_text_table(text_res)
+    results = {"html": results, "text_dumps": text_res}
     if args.output:
         Path(args.output).write_text(json.dumps(results, indent=1))
         print(f"\nwrote {args.output}")

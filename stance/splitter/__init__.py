@@ -73,16 +73,16 @@ def split(
     if mode == "auto":
         mode = "html" if looks_like_html(text) else "text"
     try:
+        if isinstance(model, str):
+            model = load_model() if opts.learned else None
         if mode == "html":
             from stance.splitter.html import split_html
 
-            if isinstance(model, str):
-                model = load_model() if opts.learned else None
             result = split_html(text, opts, name, model=model)
         else:
             from stance.splitter.text import split_text
 
-            result = split_text(text, opts, name)
+            result = split_text(text, opts, name, model=model)
     except InputError:
         raise
     except RecursionError as exc:

@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 
-from stance.splitter.blocks import Page
+from stance.splitter.blocks import Block, Page
 from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, has_date, is_prompt
 
 LABELS = ("other", "article", "comment")
@@ -84,8 +84,17 @@ def _anc_features(els, anc: list[int]) -> dict:
     return f
 
 
-def page_features(page: Page) -> list[dict]:
-    """One feature dict per block of ``page``."""
+def text_page(lines: list[str]) -> Page:
+    """A plain-text dump as a Page: one block per non-empty line, no markup."""
+    return Page("", [], [Block(s, -1, 0, ()) for s in (ln.strip() for ln in lines) if s])
+
+
+def page_features(page: Page, text: bool = False) -> list[dict]:
+    """One feature dict per block of ``page``.
+
+    ``text=True`` marks a plain-text dump (no markup): its features get their own weights
+    (keys prefixed ``T:``), so one pipeline serves both readers.
+    """
     blocks = page.blocks
     nb = len(blocks)
     if not nb:
@@ -184,6 +193,8 @@ def page_features(page: Page) -> list[dict]:
         elif w:
             f["fw=" + w[0].lower()] = 1.0
             f["lw=" + w[-1].lower()] = 1.0
+        if text:
+            f = {"T:" + k: v for k, v in f.items()}
         rows.append(f)
     return rows
 

@@ -82,9 +82,7 @@ def split_html(text: str, options, name: str, model=None) -> dict:
         at = next((k for k, p in enumerate(parts[:40]) if _norm(p) == nt), None)
         if at is not None and sum(len(_WORD.findall(p)) for p in parts[:at]) <= 3 * (at + 1):
             parts = parts[at + 1 :]
-    parts = [
-        p for p in parts if not (len(p) < 300 and (is_chrome(p) or COMMENTS_HEADER.match(p)))
-    ]
+    parts = [p for p in parts if not (len(p) < 300 and (is_chrome(p) or COMMENTS_HEADER.match(p)))]
     return {"title": title, "article": "\n\n".join(parts), "comments": comments}
 
 

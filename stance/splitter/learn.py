@@ -16,7 +16,7 @@ from collections import Counter
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from stance.splitter.features import _WORD, LABELS, label_page, page_features
+from stance.splitter.features import _WORD, LABELS, label_page, page_features, text_page
 
 __all__ = [
     "BlockFeatures",
@@ -27,6 +27,7 @@ __all__ = [
     "make_pipeline",
     "page_features",
     "save",
+    "text_page",
     "training_rows",
 ]
 
@@ -78,13 +79,15 @@ def training_rows(data_dir, part: str = "train", limit: int | None = None, log=N
     X, y, w, groups = [], [], [], []
     for pid, raw, content, comments, _marker in iter_pages(data_dir, part=part, limit=limit):
         page = parse(decode(raw, pid))
-        rows = page_features(page)
         labels = label_page(page, content, comments)
-        for b, r, lab in zip(page.blocks, rows, labels):
-            X.append(r)
-            y.append(lab)
-            w.append(min(len(_WORD.findall(b.text)), 100) ** 0.5 + 0.5)
-            groups.append(pid)
+        weights = [min(len(_WORD.findall(b.text)), 100) ** 0.5 + 0.5 for b in page.blocks]
+        # the page itself, and the page rendered to a plain-text dump (one line per block)
+        rendered = text_page([b.text for b in page.blocks])
+        for rows in (page_features(page), page_features(rendered, text=True)):
+            X.extend(rows)
+            y.extend(labels)
+            w.extend(weights)
+            groups.extend([pid] * len(rows))
     if log:
         log(f"{len(set(groups))} pages, {len(X)} blocks, labels {Counter(y)}")
     return X, np.asarray(y), np.asarray(w), groups

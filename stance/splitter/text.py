@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 from stance.splitter.decode import Deadline
 from stance.splitter.fields import LIKES, find_author, find_likes, find_time
 from stance.splitter.patterns import (
@@ -527,18 +529,65 @@ def parse_thread(
 # ------------------------------------------------------------------ entry point
 
 
-def split_text(text: str, options, name: str) -> dict:
+#: Fewer comment tokens than this (by the learned model) on a dump means "no comments".
+MIN_COMMENT_TOKENS = 12
+
+
+def line_labels(lines: list[str], model) -> list[int]:
+    """0 other, 1 article, 2 comment for every line (blank lines get 0), by the block model."""
+    from stance.splitter.features import page_features, text_page
+    from stance.splitter.html import _scorer, smooth
+
+    idx = [i for i, ln in enumerate(lines) if ln.strip()]
+    out = [0] * len(lines)
+    if not idx:
+        return out
+    rows = page_features(text_page([lines[i] for i in idx]), text=True)
+    scorer = _scorer(model)
+    proba = scorer.predict_proba(rows)
+    full = np.zeros((len(rows), 3))
+    for j, c in enumerate(scorer.classes_):
+        full[:, int(c)] = proba[:, j]
+    for i, lab in zip(idx, smooth(full).tolist()):
+        out[i] = lab
+    return out
+
+
+#: Dumps longer than this (lines) are read by the rules alone.
+MAX_MODEL_LINES = 20000
+
+
+def _structured(records: list[dict]) -> bool:
+    """Most records carry an author or a time: the thread's own structure is evidence."""
+    if not records:
+        return False
+    return sum(1 for r in records if r["author"] or r["time"]) >= 0.5 * len(records)
+
+
+def split_text(text: str, options, name: str, model=None) -> dict:
     deadline = Deadline(options.timeout, name)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if len(lines) > 500000:
         lines = lines[:500000]
     lines = [ln[:MAX_LINE] for ln in lines]
+    n = len(lines)
     title, body_start = find_title(lines)
     deadline.check()
     cs = find_comment_start(lines, body_start, deadline)
+    labels = None
+    if model is not None and n <= MAX_MODEL_LINES:
+        labels = line_labels(lines, model)
+    deadline.check()
+    comment_lines = [i for i in range(body_start, n) if labels and labels[i] == 2]
+    model_says = sum(len(_WORD.findall(lines[i])) for i in comment_lines) >= MIN_COMMENT_TOKENS
+    if cs == n and model_says:
+        cs = comment_lines[0]  # no header or record marker: the model places the thread
     art = article_lines(lines[body_start:cs], title, deadline)
     deadline.check()
     article = "\n\n".join(art)
-    comments = parse_thread(lines[cs:], article, deadline=deadline) if cs < len(lines) else []
+    comments = parse_thread(lines[cs:], article, deadline=deadline) if cs < n else []
+    # without record structure, only a thread the model also sees is kept
+    if comments and not _structured(comments) and labels is not None and not model_says:
+        comments = []
     deadline.check()
     return {"title": title, "article": article, "comments": comments}
