@@ -1,4 +1,4 @@
-"""Static sentence vectors from a distilled token-embedding table (numpy only, no torch).
+"""Static sentence vectors from a distilled token-embedding table (numpy/scipy, no torch).
 
 The shipped table (``models/embeddings/minilm-l6-v2-static``) was distilled from
 sentence-transformers/all-MiniLM-L6-v2 with model2vec (recipe: ``training/distill_embeddings.py``).
@@ -10,7 +10,7 @@ A text's vector is the mean (or max) of its WordPiece token vectors, L2-normalis
 
 Tokenisation reproduces the model's BERT tokenizer (``BertNormalizer`` lowercase + accent
 stripping + CJK splitting, ``BertPreTokenizer``, greedy ``WordPiece``) in pure Python, with a
-per-process cache of whitespace-separated chunks, so repeated words cost one dict lookup.
+per-instance cache of whitespace-separated chunks, so repeated words cost one dict lookup.
 Unknown tokens (``[UNK]``) are dropped, as model2vec does; a text with no known token maps to
 the zero vector.
 
