@@ -558,10 +558,11 @@ MAX_MODEL_LINES = 20000
 
 
 def _structured(records: list[dict]) -> bool:
-    """Most records carry an author or a time: the thread's own structure is evidence."""
+    """Most records carry a time and a name: the thread's own structure is evidence."""
     if not records:
         return False
-    return sum(1 for r in records if r["author"] or r["time"]) >= 0.5 * len(records)
+    ok = sum(1 for r in records if r["time"] and r["author"] and _WORD.search(r["author"]))
+    return ok >= 0.5 * len(records)
 
 
 def split_text(text: str, options, name: str, model=None) -> dict:
@@ -579,15 +580,16 @@ def split_text(text: str, options, name: str, model=None) -> dict:
         labels = line_labels(lines, model)
     deadline.check()
     comment_lines = [i for i in range(body_start, n) if labels and labels[i] == 2]
-    model_says = sum(len(_WORD.findall(lines[i])) for i in comment_lines) >= MIN_COMMENT_TOKENS
-    if cs == n and model_says:
+    if cs == n and comment_lines:
         cs = comment_lines[0]  # no header or record marker: the model places the thread
+    region = [i for i in comment_lines if i >= cs]
+    model_says = sum(len(_WORD.findall(lines[i])) for i in region) >= MIN_COMMENT_TOKENS
     art = article_lines(lines[body_start:cs], title, deadline)
     deadline.check()
     article = "\n\n".join(art)
     comments = parse_thread(lines[cs:], article, deadline=deadline) if cs < n else []
     # without record structure, only a thread the model also sees is kept
-    if comments and not _structured(comments) and labels is not None and not model_says:
+    if comments and not _structured(comments) and not (labels is not None and model_says):
         comments = []
     deadline.check()
     return {"title": title, "article": article, "comments": comments}
