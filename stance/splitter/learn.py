@@ -102,9 +102,8 @@ def fit(data_dir=None, options=None, config: dict | None = None, log=None):
     """
     cfg = dict(config or {})
     t0 = time.perf_counter()
-    X, y, w, _ = training_rows(
-        data_dir, part=cfg.get("part", "train"), limit=cfg.get("limit"), log=log
-    )
+    limit = cfg.get("limit") or getattr(options, "limit", None)
+    X, y, w, _ = training_rows(data_dir, part=cfg.get("part", "train"), limit=limit, log=log)
     if len(set(y.tolist())) < 2:
         from stance.errors import DataError
 

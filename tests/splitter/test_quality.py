@@ -1,0 +1,38 @@
+"""The shipped block model on real Dragnet dev pages (needs STANCE_DATA_DIR; skipped without).
+
+The dev split is carved from the Dragnet training pages and held out of the shipped model's
+training. Thresholds sit below the full-benchmark numbers (benchmarks/split_bench.py) so that
+this small sample checks for regressions, not for exact scores.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from stance.splitter import load_model, split
+from stance.splitter.metrics import MacroPRF, comment_text, content_text, tokens
+
+pytestmark = pytest.mark.quality
+
+
+def test_shipped_model_on_dragnet_dev(data_dir):
+    from stance.errors import DataError
+    from stance.splitter.data import iter_pages
+
+    model = load_model()
+    if model is None:
+        pytest.skip("no shipped splitter model")
+    try:
+        pages = list(itertools.islice(iter_pages(data_dir, part="dev", negatives=False), 25))
+    except DataError:
+        pytest.skip("no Dragnet corpus under STANCE_DATA_DIR")
+    content, comments = MacroPRF(), MacroPRF()
+    for _pid, raw, gold_content, gold_comments, _marker in pages:
+        res = split(raw, model=model)
+        content.add(content_text(res), gold_content)
+        if tokens(gold_comments):
+            comments.add(comment_text(res), gold_comments)
+    assert content.summary()["mF1"] >= 0.85
+    assert comments.summary()["mF1"] >= 0.80
