@@ -260,7 +260,8 @@ def _print_table(results: dict[str, dict]) -> None:
 
     table = Table(title="stance evaluate")
     for col in ("data", "task", "group", "n", "metric", "value"):
-        table.add_column(col, justify="right" if col in {"n", "value"} else "left")
+        table.add_column(col, justify="right" if col in {"n", "value"} else "left",
+                         overflow="fold")
 
     def rows(spec: str, task: str, group: str, m: dict, keys) -> None:
         for key in keys:
