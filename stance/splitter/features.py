@@ -104,7 +104,13 @@ def page_features(page: Page, text: bool = False) -> list[dict]:
     ntoks = [len(w) for w in words]
     total = max(sum(ntoks), 1)
     link_d = [min(b.link_chars / max(len(b.text), 1), 1.0) for b in blocks]
-    sigs = [signature(page, b.elem) for b in blocks]
+    sig_of: dict[int, str] = {}
+    sigs = []
+    for b in blocks:
+        sg = sig_of.get(b.elem)
+        if sg is None:
+            sg = sig_of[b.elem] = signature(page, b.elem)
+        sigs.append(sg)
     sig_count = Counter(sigs)
     sig_tokens = Counter()
     for s, n in zip(sigs, ntoks):
@@ -114,14 +120,18 @@ def page_features(page: Page, text: bool = False) -> list[dict]:
     anchor_head = nb
     anc_cache: dict[int, list[int]] = {}
     elem_cache: dict[int, dict] = {}
+    no_comment_anc: set[int] = set()
     prompt = [False] * nb
     for i, b in enumerate(blocks):
         anc = anc_cache.get(b.elem)
         if anc is None:
             anc = page.ancestors(b.elem, 12) if b.elem >= 0 else []
             anc_cache[b.elem] = anc
-        if anchor_attr == nb and any(_COMMENT_TOKENS.intersection(els[a].tokens) for a in anc):
-            anchor_attr = i
+        if anchor_attr == nb and b.elem not in no_comment_anc:
+            if any(_COMMENT_TOKENS.intersection(els[a].tokens) for a in anc):
+                anchor_attr = i
+            else:
+                no_comment_anc.add(b.elem)
         if (
             anchor_head == nb
             and ntoks[i] <= 12
