@@ -753,3 +753,49 @@ def _diag(v: np.ndarray):
     from scipy import sparse
 
     return sparse.diags(v, format="csr")
+
+
+def card_markdown(info: Mapping[str, Any]) -> str:
+    """Markdown tables for the model card from ``fit``'s info: per domain, per corpus, per kind
+    (cross-fitted calibrated dev metrics) and the identity-term bias table."""
+
+    def f(x):
+        return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
+
+    dev = info["dev"]
+    lines = [
+        f"Threshold for `label`: {info['threshold']:.3f} ({info.get('threshold_rule', '')}).",
+        f"Calibration: {info.get('calibration', '')}.",
+        "",
+        "| uncivil by | name | n | pos | AUC | AP | F1 | ECE |",
+        "|---" * 8 + "|",
+    ]
+    for key in ("domain", "corpus"):
+        for name, m in dev["uncivil"][key].items():
+            lines.append(
+                f"| {key} | {name} | {m['n']} | {m['pos']} | {f(m['auc'])} | {f(m['ap'])} | "
+                f"{f(m['f1'])} | {f(m['ece'])} |"
+            )
+    lines += ["", "| kind | corpora | n | pos | AUC | AP | F1 | ECE |", "|---" * 8 + "|"]
+    for name, m in dev["kinds"].items():
+        lines.append(
+            f"| {name} | {', '.join(m.get('corpora', []))} | {m['n']} | {m['pos']} | "
+            f"{f(m['auc'])} | {f(m['ap'])} | {f(m['f1'])} | {f(m['ece'])} |"
+        )
+    if info.get("dropped_heads"):
+        lines += ["", f"Heads without enough labelled data: {', '.join(info['dropped_heads'])}."]
+    for scope, rep in dev.get("bias", {}).items():
+        lines += [
+            "",
+            f"Identity-term bias ({scope} dev rows; overall AUC {f(rep['overall_auc'])}, "
+            f"Jigsaw final metric {f(rep['final_metric'])}):",
+            "",
+            "| group | n | pos | subgroup AUC | BPSN AUC | BNSP AUC | reliable |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for g, r in rep["groups"].items():
+            lines.append(
+                f"| {g} | {r['n']} | {r['pos']} | {f(r['subgroup_auc'])} | {f(r['bpsn_auc'])} | "
+                f"{f(r['bnsp_auc'])} | {'yes' if r['reliable'] else 'no'} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -155,6 +155,8 @@ def test_info_reports_dev_metrics_and_threshold(fitted):
     bias = info["dev"]["bias"]["news"]
     assert bias["n"] == news["n"]
     assert set(bias["groups"]) >= {"muslim", "black", "female"}
+    card = inc.card_markdown(info)
+    assert "| domain | news |" in card and "| insult |" in card and "BPSN" in card
 
 
 def test_stacked_calibration_uses_every_head():
