@@ -116,18 +116,30 @@ def fit(data_dir=None, options=None, config: dict | None = None, log=None):
         seed=int(cfg.get("seed", seed)),
     )
     pipe.fit(X, y, clf__sample_weight=w)
+    _compact(pipe)
     pipe.stance_labels_ = LABELS
     if log:
         log(f"trained in {time.perf_counter() - t0:.1f} s")
     return pipe
 
 
+def _compact(pipe) -> None:
+    """float32 weights and scales: half the size, same predictions to ~1e-7."""
+    clf = pipe.named_steps.get("clf")
+    if hasattr(clf, "coef_"):
+        clf.coef_ = clf.coef_.astype(np.float32)
+        clf.intercept_ = clf.intercept_.astype(np.float32)
+    scale = pipe.named_steps.get("scale")
+    if scale is not None and hasattr(scale, "scale_"):
+        scale.scale_ = scale.scale_.astype(np.float32)
+        scale.max_abs_ = scale.max_abs_.astype(np.float32)
+
+
 def save(pipe, path) -> None:
+    """Write the pipeline compressed (the shipped model is about 1.2 MB this way)."""
     import joblib
 
-    clf = pipe.named_steps["clf"]
-    clf.coef_ = clf.coef_.astype(np.float32)
-    clf.intercept_ = clf.intercept_.astype(np.float32)
+    _compact(pipe)
     joblib.dump(pipe, path, compress=3)
 
 

@@ -143,6 +143,9 @@ def test_fit_reads_a_dragnet_style_folder(tmp_path):
     (d / "training_ids.txt").write_text("\n".join(ids))
     pipe = fit(tmp_path, config={"part": "all", "n_features": 2**12, "max_iter": 10})
     assert hasattr(pipe, "predict_proba") and list(pipe.classes_) == [0, 1, 2]
+    assert pipe.named_steps["clf"].coef_.dtype == np.float32  # compact weights
+    html, _, _ = make_page(rng, comments=True)
+    assert pipe.predict_proba(page_features(parse(html))).shape[1] == 3
 
 
 def test_fit_without_data_is_a_clear_error(tmp_path):
