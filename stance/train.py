@@ -264,6 +264,10 @@ def render_card(card: dict[str, Any]) -> str:
                 lines.append(f"| {s['name']} | {_n(s['rows'])} | {_n(dev.get(s['name']))} | "
                              f"{s['licence']}{flags} |")
             lines.append("")
-        if info.get("dev"):
+        module = importlib.import_module(TASKS[task].module) if task in TASKS else None
+        tables = getattr(module, "card_markdown", None)
+        if tables is not None and info.get("dev"):
+            lines.append(tables(info))
+        elif info.get("dev"):
             lines += ["Dev metrics:", "", "```json", json.dumps(info["dev"], indent=1), "```"]
     return "\n".join(lines) + "\n"
