@@ -1,0 +1,211 @@
+"""Target-conditioned stance pipeline: features, conditioning, persistence, contract.
+
+The toy training set below is hand-written (templates x targets); it exercises the mechanics
+of the pipeline, not its accuracy. Accuracy on real comments is checked in
+tests/test_targeted_quality.py against the shipped model.
+"""
+
+from __future__ import annotations
+
+import io
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from stance import targeted
+from stance.targeted import (
+    LABELS,
+    Columns,
+    TargetInteractions,
+    UniqueText,
+    build_pipeline,
+    sarcasm_cues,
+    tokenize,
+)
+from stance.targets import content_words, normalize_target, target_terms
+
+FAVOR = [
+    "I fully support {t}, it is the right thing to do.",
+    "{t} deserves our backing, proud to stand with it.",
+    "Great news for {t}, finally some sense.",
+    "Thank you {t}, you make me hopeful again.",
+]
+AGAINST = [
+    "{t} is a disaster and should be stopped.",
+    "I oppose {t} with every fibre, shameful.",
+    "Nothing good ever came from {t}, a total failure.",
+    "{t} lies again, disgraceful and dangerous.",
+]
+NONE = [
+    "The bus to the station was late again this morning.",
+    "Does anyone know when the library reopens after the holidays?",
+    "My grandmother's apple pie recipe uses far too much butter.",
+    "Rain expected all weekend according to the forecast.",
+]
+TARGETS = ["Russia", "Ukraine", "NATO", "Wearing a Face Mask", "Hillary Clinton"]
+
+# small hash spaces keep the toy fits well under a second
+SMALL = {"word_features": 2**12, "char_features": 2**12, "pair_features": 2**12,
+         "max_iter": 30, "alpha": 1e-4}
+
+
+def toy_frame(corpus: str = "toy") -> pd.DataFrame:
+    rows = []
+    for t in TARGETS:
+        rows += [(s.format(t=t), t, "favor") for s in FAVOR]
+        rows += [(s.format(t=t), t, "against") for s in AGAINST]
+        rows += [(s, t, "none") for s in NONE]
+    df = pd.DataFrame(rows, columns=["text", "target", "stance"])
+    df["corpus"] = corpus
+    return df
+
+
+@pytest.fixture(scope="module")
+def toy_model():
+    pipe, info = targeted.fit(toy_frame(), toy_frame(), {**SMALL, "embeddings": False})
+    return pipe, info
+
+
+def test_negation_scope_marks_words_until_punctuation_or_but():
+    toks = tokenize("I don't support NATO expansion, but Ukraine can't lose.")
+    assert "NEG_support" in toks and "NEG_nato" in toks and "NEG_expansion" in toks
+    # the comma closes the scope: Ukraine is not negated, "lose" is (after can't)
+    assert "ukraine" in toks and "NEG_ukraine" not in toks
+    assert "NEG_lose" in toks
+
+
+def test_sarcasm_cues_found_and_absent():
+    cues = sarcasm_cues('Oh great, another "peace plan" from the Kremlin. Yeah right 🙄 /s')
+    assert {"oh_great", "yeah_right", "eye_roll", "slash_s", "scare_quote"} <= set(cues)
+    assert sarcasm_cues("The council meets on Tuesday to discuss the budget.") == []
+
+
+def test_target_aliases_and_normalisation():
+    assert {"putin", "kremlin", "russian"} <= target_terms("Russia")
+    assert "zelensky" in target_terms("  UKRAINE ")
+    assert normalize_target("Trump") == normalize_target("donald  trump")
+    # free-text targets fall back to their content words, plural-folded
+    assert {"sanction", "sanctions"} <= target_terms("sanctions on oil")
+    assert content_words("The expansion of NATO") == ("expansion", "nato")
+
+
+def test_columns_fall_back_from_target_to_quote_to_title():
+    cols = Columns().transform([
+        {"text": "a", "target": "NATO"},
+        {"text": "b", "target": "", "quote": "Finland joins the alliance", "title": "T"},
+        {"text": "c", "title": "Headline of the article"},
+        {"text": None},
+    ])
+    assert cols["target"] == ["NATO", "Finland joins the alliance", "Headline of the article", ""]
+    assert cols["text"][3] == ""
+
+
+def test_mention_window_feature_depends_on_target():
+    X = {"text": ["Putin lies every day", "Putin lies every day"],
+         "target": ["Russia", "Hillary Clinton"]}
+    ti = TargetInteractions(n_features=2**14).fit(X)
+    m = ti.transform(X)
+    assert m.shape == (2, 2 * 2**14)
+    # same text, different target -> different rows (head and mention features differ)
+    assert (m[0] != m[1]).nnz > 0
+    np.testing.assert_allclose(np.asarray(m.power(2).sum(1)).ravel(), 2.0, rtol=1e-6)
+
+
+class CountingVectorizer:
+    """Wraps a HashingVectorizer and records how many texts each transform call saw."""
+
+    def __init__(self):
+        self.calls: list[int] = []
+
+    def get_params(self, deep=False):
+        return {}
+
+    def set_params(self, **kw):
+        return self
+
+    def fit(self, texts, y=None):
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.vec = HashingVectorizer(n_features=64)
+        return self
+
+    def transform(self, texts):
+        self.calls.append(len(texts))
+        return self.vec.transform(texts)
+
+
+def test_text_blocks_run_once_per_unique_text():
+    counting = CountingVectorizer()
+    block = UniqueText(counting, "text")
+    block.transformer_ = counting.fit([])  # fitted in place so the calls are visible
+    texts = ["first comment", "second comment"] * 4  # 2 comments x 4 targets
+    out = block.transform({"text": texts, "target": ["a", "b", "c", "d"] * 2})
+    assert counting.calls == [2]
+    assert out.shape[0] == 8
+    assert (out[0] != out[2]).nnz == 0
+
+
+def test_fit_contract_classes_proba_and_info(toy_model):
+    pipe, info = toy_model
+    assert tuple(pipe.classes_) == LABELS
+    df = pd.DataFrame({"text": ["Great news for NATO, finally some sense."], "target": ["NATO"]})
+    proba = pipe.predict_proba(df)
+    assert proba.shape == (1, 3)
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-9)
+    assert set(info["dev"]["toy"]) == {"f_avg", "macro_f1", "n"}
+    assert info["dev"]["toy"]["f_avg"] > 0.8  # it fits its own training rows
+    assert info["train_rows"] == {"toy": len(toy_frame())}
+
+
+def test_toy_model_learns_direction_for_unseen_target(toy_model):
+    pipe, _ = toy_model
+    df = pd.DataFrame({
+        "text": ["I fully support carbon taxes, it is the right thing to do.",
+                 "Carbon taxes are a disaster and should be stopped.",
+                 "Rain expected all weekend according to the forecast."],
+        "target": ["carbon taxes"] * 3,
+    })
+    pred = np.asarray(LABELS)[pipe.predict_proba(df).argmax(1)]
+    assert list(pred) == ["favor", "against", "none"]
+
+
+def test_missing_optional_columns_and_dataset_input(toy_model):
+    pipe, _ = toy_model
+    rows = [{"text": "NATO lies again, disgraceful and dangerous.", "target": "NATO"}]
+    from datasets import Dataset
+
+    a = pipe.predict_proba(pd.DataFrame(rows))
+    b = pipe.predict_proba(Dataset.from_list(rows))
+    c = pipe.predict_proba(pd.DataFrame(rows).assign(quote="", title=""))
+    np.testing.assert_allclose(a, b)
+    np.testing.assert_allclose(a, c)
+
+
+def test_joblib_round_trip_with_embeddings_gives_same_scores():
+    pipe, _ = targeted.fit(toy_frame(), None, {**SMALL, "embeddings": True})
+    buf = io.BytesIO()
+    joblib.dump(pipe, buf, compress=3)
+    buf.seek(0)
+    again = joblib.load(buf)
+    df = toy_frame().sample(10, random_state=0)
+    np.testing.assert_allclose(pipe.predict_proba(df), again.predict_proba(df), atol=1e-9)
+    emb = pipe.named_steps["features"].transformer_list[-1][1]
+    assert emb.transform({"text": ["x"], "target": ["y"]}).shape[1] % 4 == 1  # [u,v,u*v,|u-v|,cos]
+
+
+def test_fit_refuses_rows_missing_a_label():
+    from stance.errors import DataError
+
+    df = toy_frame()
+    with pytest.raises(DataError):
+        targeted.fit(df[df.stance != "none"], None, SMALL)
+
+
+def test_build_pipeline_is_unfitted_and_configurable():
+    pipe = build_pipeline({"embeddings": False, "alpha": 1e-3})
+    names = [n for n, _ in pipe.named_steps["features"].transformer_list]
+    assert names == ["word", "char", "pair"]
+    assert pipe.named_steps["clf"].alpha == 1e-3
+    assert not hasattr(pipe.named_steps["clf"], "coef_")
