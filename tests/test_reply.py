@@ -1,0 +1,109 @@
+"""Reply-stance pipeline (support / deny / query / comment toward the parent post).
+
+Trained here on a hand-written toy thread set; checks the contract and the cue features.
+"""
+
+from __future__ import annotations
+
+import io
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from stance import reply
+from stance.reply import LABELS, ReplyColumns, ReplyCues
+
+PARENTS = [
+    "BREAKING: the bridge on Route 9 has collapsed, several cars in the river.",
+    "Reports say the mayor resigned this morning after the audit.",
+    "Police confirm the gunman has been arrested near the station.",
+]
+REPLIES = {
+    "support": ["Confirmed, my brother drove past it, it is true.",
+                "Yes, officially confirmed by the city, exactly as reported.",
+                "Indeed, police say the same, this is true."],
+    "deny": ["Fake. This is a hoax, the photo is from 2015.",
+             "Not true at all, debunked already, stop spreading lies.",
+             "This is false, no way this happened, total nonsense."],
+    "query": ["Is there a source for this? Who confirmed it?",
+              "Really? Any evidence or link?",
+              "Where did you hear that? Can anyone verify?"],
+    "comment": ["My thoughts are with everyone affected.",
+                "I used to drive on that road every summer.",
+                "Praying for the families tonight."],
+}
+
+SMALL = {"word_features": 2**12, "char_features": 2**12, "parent_features": 2**10, "C": 5.0}
+
+
+def toy_frame() -> pd.DataFrame:
+    rows = [(r, p, p, lab) for p in PARENTS for lab, rs in REPLIES.items() for r in rs]
+    df = pd.DataFrame(rows, columns=["text", "parent_text", "source_text", "reply_stance"])
+    df["corpus"] = "toy"
+    return df
+
+
+@pytest.fixture(scope="module")
+def toy_model():
+    return reply.fit(toy_frame(), toy_frame(), SMALL)
+
+
+def test_contract_classes_and_probabilities(toy_model):
+    pipe, info = toy_model
+    assert tuple(pipe.classes_) == LABELS
+    proba = pipe.predict_proba(pd.DataFrame({"text": ["Any source?"], "parent_text": [PARENTS[0]]}))
+    assert proba.shape == (1, 4)
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-9)
+    assert set(info["dev"]["toy"]) == {"macro_f1", "f1", "n"}
+    assert info["dev"]["toy"]["macro_f1"] > 0.8  # it fits its own rows
+
+
+def test_new_replies_follow_their_cues(toy_model):
+    pipe, _ = toy_model
+    df = pd.DataFrame({
+        "text": ["Is this real? Source please?",
+                 "This is a hoax, the picture is fake.",
+                 "Confirmed by police, it is true."],
+        "parent_text": ["Officials say the dam has burst upstream."] * 3,
+    })
+    pred = np.asarray(LABELS)[pipe.predict_proba(df).argmax(1)]
+    assert list(pred) == ["query", "deny", "support"]
+
+
+def test_source_text_defaults_to_parent_and_missing_parent_is_empty():
+    cols = ReplyColumns().transform([{"text": "a", "parent_text": "p"}, {"text": "b"}])
+    assert cols["source_text"] == ["p", ""]
+    assert cols["parent_text"] == ["p", ""]
+
+
+def test_cues_see_questions_and_overlap():
+    X = ReplyColumns().transform([
+        {"text": "Who said the bridge collapsed?", "parent_text": "The bridge collapsed."},
+        {"text": "Lovely weather today", "parent_text": "The bridge collapsed."},
+    ])
+    m = ReplyCues().fit(X).transform(X).toarray()
+    assert m.shape == (2, ReplyCues().fit(X).n_features_)
+    assert m[0, 0] == 1.0 and m[1, 0] == 0.0  # "question" flag
+    n_flags = 2 * len(reply._CUES)
+    assert m[0, n_flags] > m[1, n_flags]  # reply/parent word overlap
+
+
+def test_round_trip_and_size(toy_model):
+    pipe, _ = toy_model
+    buf = io.BytesIO()
+    joblib.dump(pipe, buf, compress=3)
+    assert len(buf.getvalue()) < 2_000_000
+    buf.seek(0)
+    again = joblib.load(buf)
+    df = toy_frame()
+    np.testing.assert_allclose(pipe.predict_proba(df), again.predict_proba(df), atol=1e-12)
+
+
+def test_fit_refuses_missing_labels():
+    from stance.errors import DataError
+
+    df = toy_frame()
+    with pytest.raises(DataError):
+        reply.fit(df[df.reply_stance != "query"], None, SMALL)
