@@ -30,7 +30,10 @@ _LAZY = {
     "EvaluateOptions": ("stance.options", "EvaluateOptions"),
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "EvaluateOptions", "ScoreOptions", "Scorer", "SplitOptions", "TrainOptions", "__version__",
+    "evaluate", "load", "score_records", "split", "split_file", "train",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from stance.evaluate import evaluate

@@ -279,6 +279,12 @@ def _print_table(results: dict[str, dict]) -> None:
                 rows(spec, task, "all", extra.pop("all", {"n": 0}), ["ece"])
                 for kind, km in extra.pop("kinds", {}).items():
                     rows(spec, task, f"kind={kind}", km, ["auc"])
+                bias = extra.pop("bias", {})
+                if bias.get("final_metric") == bias.get("final_metric"):  # not NaN
+                    n = bias.get("n_mentioning", 0)
+                    rows(spec, task, "identity bias", {"n": n, **bias.get("power_mean", {}),
+                                                       "final_metric": bias["final_metric"]},
+                         ("subgroup_auc", "bpsn_auc", "bnsp_auc", "final_metric"))
                 extra = next(iter(extra.values()), {})  # the --by field's groups
             for group, gm in extra.items():
                 rows(spec, task, group, gm, ("f_avg", "macro_f1", "auc", "ece"))

@@ -103,7 +103,9 @@ def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | Non
     """Score labelled rows and return metrics per task (only the tasks present).
 
     With ``by`` (a row field such as ``corpus`` or ``domain``), also a ``by`` breakdown:
-    ``{"by": {task: {value: metrics}}}``; incivility rows with gold kinds add ``kinds``.
+    ``{"by": {task: {value: metrics}}}``. Incivility details always come under
+    ``by.incivility``: ``all`` (with ECE), ``kinds`` (rows with gold kinds) and ``bias``
+    (Jigsaw subgroup AUC, BPSN, BNSP per identity group).
     """
     from stance.options import ScoreOptions
     from stance.scorer import Scorer
@@ -140,6 +142,10 @@ def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | Non
                 kinds[head] = binary_metrics(yk, proba[mask, j], 0.5)
         if kinds:
             details["kinds"] = kinds
+        if len(set(y)) == 2:
+            from stance.bias import bias_report
+
+            details["bias"] = bias_report([r["text"] for r in inc], y, proba[:, 0])
         if by:
             groups = defaultdict(list)
             for i, r in enumerate(inc):
