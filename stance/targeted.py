@@ -6,7 +6,7 @@ One scikit-learn Pipeline over a DataFrame with columns ``text``, ``target`` (an
     columns    -> fills missing columns, falls back target <- quote <- title when empty
     features   -> FeatureUnion of
         word   : hashed word 1-2 grams of the text (negation-scoped tokens marked ``NEG_``), TF-IDF
-        char   : hashed char 2-5 grams of the text, TF-IDF
+        char   : hashed char 3-5 grams of the text (within words), TF-IDF
         pair   : TargetInteractions - hashed target-identity x text-token pairs (the cheap
                  "specialised head" of every target seen in training), target-word x text-token
                  pairs (generalise to new targets sharing words), words near a mention of the
@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "word_features": 2**17,
     "char_features": 2**16,
     "pair_features": 2**16,
+    "char_ngram_min": 3,
     "char_ngram_max": 5,
     "window": 4,
     "word_weight": 1.0,
@@ -304,8 +305,10 @@ class PairEmbeddings(BaseEstimator, TransformerMixin):
         u = self._embed(texts)[tcodes]
         v = self._embed(targets)[gcodes]
         cos = np.einsum("ij,ij->i", u, v)[:, None]
-        dense = np.hstack([u, v, u * v, np.abs(u - v), cos]).astype(np.float64)
-        return sp.csr_matrix(dense * self.weight)
+        dense = np.hstack([u, v, u * v, np.abs(u - v), cos]).astype(np.float64) * self.weight
+        n, d = dense.shape  # CSR straight from the dense block: no scan for zeros
+        return sp.csr_matrix((dense.ravel(), np.tile(np.arange(d, dtype=np.int32), n),
+                              np.arange(0, n * d + 1, d, dtype=np.int64)), shape=(n, d))
 
 
 def _hashing(n_features: int, **kw) -> HashingVectorizer:
@@ -321,7 +324,8 @@ def build_pipeline(config: dict | None = None) -> Pipeline:
     ])
     char = Pipeline([
         ("hash", _hashing(int(cfg["char_features"]), analyzer="char_wb",
-                          ngram_range=(2, int(cfg["char_ngram_max"])), lowercase=True)),
+                          ngram_range=(int(cfg["char_ngram_min"]), int(cfg["char_ngram_max"])),
+                          lowercase=True)),
         ("tfidf", TfidfTransformer(sublinear_tf=True)),
     ])
     blocks = [

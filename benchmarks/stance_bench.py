@@ -1,0 +1,114 @@
+"""Stance and reply-stance benchmark: dev scores per corpus, scoring speed, model sizes.
+
+    python benchmarks/stance_bench.py --data-dir ../shared/datasets               # shipped models
+    python benchmarks/stance_bench.py --data-dir ../shared/datasets --train --out /tmp/m
+
+``--train`` fits both models from training/stance.toml and training/reply.toml (corpora from
+the registry; dev splits carved from train / official val files, never the withheld tests) and
+writes them to ``--out``. Speed: (comment, target) pairs per second for 1, 2, 4 and 8 targets
+per comment, single process, on dev comments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from stance import reply, targeted  # noqa: E402
+from stance.corpora import load_task  # noqa: E402
+from stance.resources import default_model_dir  # noqa: E402
+
+SPEED_TARGETS = ["Russia", "Ukraine", "NATO expansion", "Vladimir Putin", "sanctions on Russia",
+                 "Wearing a Face Mask", "the article's claim that the ceasefire will hold",
+                 "Joe Biden"]
+
+
+def config(name: str) -> dict:
+    with (ROOT / "training" / f"{name}.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def speed(pipe, texts: list[str], repeats: int = 1) -> dict[int, float]:
+    out = {}
+    pipe.predict_proba(pd.DataFrame({"text": texts[:50], "target": ["warm up"] * 50}))
+    for k in (1, 2, 4, 8):
+        df = pd.DataFrame({"text": np.repeat(texts, k), "target": SPEED_TARGETS[:k] * len(texts)})
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            pipe.predict_proba(df)
+            best = min(best, time.perf_counter() - t0)
+        out[k] = len(df) / best
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir", default=os.environ.get("STANCE_DATA_DIR"))
+    ap.add_argument("--model-dir", type=Path, default=None)
+    ap.add_argument("--train", action="store_true", help="fit both models first")
+    ap.add_argument("--out", type=Path, default=Path("/tmp/stance_bench_models"))
+    ap.add_argument("--n-comments", type=int, default=2000)
+    args = ap.parse_args()
+    if not args.data_dir:
+        ap.error("--data-dir (or STANCE_DATA_DIR) is required")
+
+    scfg, rcfg = config("stance"), config("reply")
+    sdev = load_task("stance", scfg["corpora"], data_dir=args.data_dir, split="dev").to_pandas()
+    rdev = load_task("reply_stance", rcfg["corpora"], data_dir=args.data_dir,
+                     split="dev").to_pandas()
+    if args.train:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, module, cfg, task in (("stance", targeted, scfg, "stance"),
+                                        ("reply", reply, rcfg, "reply_stance")):
+            train = load_task(task, cfg["corpora"], data_dir=args.data_dir, split="train")
+            t0 = time.perf_counter()
+            pipe, _ = module.fit(train, None, cfg)
+            print(f"{name}: fitted on {len(train):,} rows in {time.perf_counter() - t0:.0f} s")
+            joblib.dump(pipe, args.out / f"{name}.joblib", compress=3)
+        model_dir = args.out
+    else:
+        model_dir = args.model_dir or default_model_dir()
+    spipe = joblib.load(model_dir / "stance.joblib")
+    rpipe = joblib.load(model_dir / "reply.joblib")
+    for name in ("stance", "reply"):
+        size = (model_dir / f"{name}.joblib").stat().st_size
+        print(f"{name}.joblib: {size / 1e6:.2f} MB")
+
+    print("\nstance dev (F_avg = mean F1 favor/against; macro-F1 over the corpus's gold labels)")
+    print(f"{'corpus':<22}{'n':>7}{'F_avg':>8}{'macro-F1':>10}")
+    for corpus, s in targeted.evaluate_frame(spipe, sdev).items():
+        print(f"{corpus:<22}{s['n']:>7}{s['f_avg']:>8.3f}{s['macro_f1']:>10.3f}")
+
+    pred = np.asarray(rpipe.classes_)[rpipe.predict_proba(rdev).argmax(1)]
+    r = reply.scores(rdev["reply_stance"], pred)
+    print(f"\nreply dev (rumoureval2019, n={r['n']}): macro-F1 {r['macro_f1']:.3f}  per class "
+          + "  ".join(f"{k} {v:.3f}" for k, v in r["f1"].items()))
+
+    texts = list(dict.fromkeys(sdev["text"]))
+    rng = np.random.default_rng(0)
+    texts = [texts[i] for i in rng.permutation(len(texts))[: args.n_comments]]
+    print(f"\nscoring speed, {len(texts)} dev comments, single process")
+    base = None
+    for k, pps in speed(spipe, texts).items():
+        base = base or pps
+        print(f"  {k} target(s)/comment: {pps:8,.0f} pairs/s   "
+              f"time per comment x{k * base / pps:4.2f} of 1 target (linear would be x{k})")
+    rt = time.perf_counter()
+    rpipe.predict_proba(rdev)
+    print(f"  reply: {len(rdev) / (time.perf_counter() - rt):,.0f} replies/s")
+
+
+if __name__ == "__main__":
+    main()
