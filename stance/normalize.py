@@ -108,6 +108,11 @@ def _strip_marks(text: str) -> str:
     return unicodedata.normalize("NFC", kept)
 
 
+_HOMOGLYPH_WORD = re.compile(
+    r"\w*[" + "".join(sorted(_HOMOGLYPH_CHARS)) + r"]\w*"
+)
+
+
 def _fold_homoglyphs(text: str) -> str:
     def fold(m: re.Match[str]) -> str:
         word = m.group(0)
@@ -116,7 +121,7 @@ def _fold_homoglyphs(text: str) -> str:
             return word.translate(_HOMOGLYPH)
         return word
 
-    return re.sub(r"\w+", fold, text)
+    return _HOMOGLYPH_WORD.sub(fold, text)  # only words holding a look-alike
 
 
 def _join_spaced(text: str) -> str:
