@@ -257,25 +257,28 @@ MODEL = Path(__file__).resolve().parents[1] / "models" / "default" / "incivility
     reason="needs STANCE_DATA_DIR and a trained models/default/incivility.joblib",
 )
 def test_shipped_model_quality_floors():
-    """Floors for the shipped model on the dev split (see the model card for current values)."""
+    """Floors for the shipped model on the registry's dev split, a few points under the values
+    measured when they were set (benchmarks/incivility_bench.py: news 0.964, reddit 0.931,
+    tweets 0.913, wikipedia 0.820 AUC; news obfuscation drop 0.002). The shipped calibrators
+    were fitted on these dev rows, so the ECE floor checks the in-sample fit only."""
     from stance.corpora import load_task
+    from stance.normalize import obfuscate
 
     dev = load_task("incivility", split="dev").to_pandas()
+    dev = dev[dev["uncivil"].notna()].reset_index(drop=True)
     pipe = joblib.load(MODEL)
     p = pipe.predict_proba(dev)[:, 0]
     y = dev["uncivil"].to_numpy(dtype=float)
-    lab = ~np.isnan(y)
-    for domain, floor in (("news", 0.93), ("reddit", 0.85), ("tweets", 0.88), ("wikipedia", 0.8)):
-        m = lab & (dev["domain"] == domain).to_numpy()
+    for domain, floor in (("news", 0.95), ("reddit", 0.90), ("tweets", 0.89), ("wikipedia", 0.79)):
+        m = (dev["domain"] == domain).to_numpy()
         res = inc.binary_metrics(y[m], p[m], 0.5)
         assert res["auc"] >= floor, (domain, res)
-    news = lab & (dev["domain"] == "news").to_numpy()
+    news = (dev["domain"] == "news").to_numpy()
     assert inc.ece(y[news], p[news]) <= 0.05
-
-
-def test_dev_identical_to_train_is_refused():
-    from stance.errors import DataError
-
-    train = _frame(UNCIVIL, CIVIL)
-    with pytest.raises(DataError, match="dev"):
-        inc.fit(train, train, SMALL)
+    rng = random.Random(13)
+    texts = dev.loc[news, "text"].astype(str).tolist()
+    obf = [obfuscate(t, rng, rate=0.3) if yy >= 0.5 else t for t, yy in zip(texts, y[news])]
+    p_obf = pipe.predict_proba(pd.DataFrame({"text": obf}))[:, 0]
+    before = inc.binary_metrics(y[news], p[news], 0.5)["auc"]
+    after = inc.binary_metrics(y[news], p_obf, 0.5)["auc"]
+    assert before - after <= 0.02
