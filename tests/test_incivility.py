@@ -282,3 +282,11 @@ def test_shipped_model_quality_floors():
     before = inc.binary_metrics(y[news], p[news], 0.5)["auc"]
     after = inc.binary_metrics(y[news], p_obf, 0.5)["auc"]
     assert before - after <= 0.02
+
+
+def test_dev_identical_to_train_is_refused():
+    from stance.errors import DataError
+
+    train = _frame(UNCIVIL, CIVIL)
+    with pytest.raises(DataError, match="dev"):
+        inc.fit(train, train, SMALL)
