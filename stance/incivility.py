@@ -609,8 +609,9 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
 
     def __init__(self, ngram_range=(2, 5), min_df: int = 3, max_features: int | None = None,
                  sublinear_tf: bool = True, max_word_len: int = 40, cache_size: int = 500_000,
-                 whole_words: bool = False):
+                 whole_words: bool = False, warm_size: int = 30_000):
         self.whole_words = whole_words
+        self.warm_size = warm_size
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
@@ -688,7 +689,33 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         n = len(texts)
         self.idf_ = (np.log((1 + n) / (1 + df[keep])) + 1).astype(np.float32)
         self._cache = {}
+        # ship the n-gram ids of the most frequent training words, so a fresh process does not
+        # recompute them (the cold start dominates short runs)
+        self.warm_words_ = None
+        if self.warm_size:
+            remap = np.full(len(grams), -1, dtype=np.int64)
+            remap[keep] = np.arange(len(keep))
+            freq = np.asarray(C.sum(axis=0)).ravel()
+            top = np.argsort(-freq, kind="stable")[: self.warm_size]
+            Mk = M[top].tocsr()
+            row_of = np.repeat(np.arange(Mk.shape[0]), np.diff(Mk.indptr))
+            ids = remap[Mk.indices]
+            ok = ids >= 0
+            reps = Mk.data[ok].astype(np.int64)  # an n-gram can occur twice in a word
+            rows = np.repeat(row_of[ok], reps)
+            lens = np.bincount(rows, minlength=Mk.shape[0])
+            self.warm_words_ = "\n".join(words[i] for i in top)
+            self.warm_indptr_ = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+            self.warm_indices_ = np.repeat(ids[ok], reps).astype(np.int32)
         return self._weight(counts[:, keep].tocsr())
+
+    def _seed_cache(self, cache: dict) -> None:
+        words = getattr(self, "warm_words_", None)
+        if not words:
+            return
+        ptr, idx = self.warm_indptr_, self.warm_indices_.astype(np.int64)
+        for i, w in enumerate(words.split("\n")):
+            cache[w] = idx[ptr[i] : ptr[i + 1]]
 
     def _weight(self, counts):
         from sklearn.preprocessing import normalize as l2
@@ -705,9 +732,10 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
 
         texts = list(X)
         C, words = self._word_counts(texts)
-        cache = self.__dict__.setdefault("_cache", {})
-        if len(cache) > self.cache_size:
-            cache.clear()
+        cache = self.__dict__.get("_cache")
+        if cache is None or len(cache) > self.cache_size:
+            cache = self._cache = {}
+            self._seed_cache(cache)
         vocab = self.vocabulary_
         rows = []
         for w in words:

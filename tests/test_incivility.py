@@ -1,5 +1,6 @@
 import io
 import os
+import pickle
 import random
 from pathlib import Path
 
@@ -238,6 +239,13 @@ def test_word_char_ngrams_match_sklearn_char_wb():
     np.testing.assert_allclose(A.toarray(), B[:, order].toarray(), atol=1e-5)
     # second call hits the word cache and gives the same matrix
     np.testing.assert_allclose(ours.transform(HELD_OUT_CIVIL).toarray(), A.toarray())
+    # a fresh unpickled copy starts from the shipped warm cache of frequent training words
+    fresh = pickle.loads(pickle.dumps(ours))
+    assert "_cache" not in fresh.__dict__
+    B2 = fresh.transform([t for t, *_ in UNCIVIL[:5]] + ["aaaa bbbb reeeally"])
+    A2 = ours.transform([t for t, *_ in UNCIVIL[:5]] + ["aaaa bbbb reeeally"])
+    np.testing.assert_allclose(B2.toarray(), A2.toarray(), atol=1e-6)
+    assert len(fresh._cache) >= 5
 
 
 def test_ece_and_threshold_helpers():
