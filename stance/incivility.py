@@ -19,6 +19,10 @@ the calibration domains, while every dev metric reported in ``info["dev"]`` is c
 error and F1 are not measured on the rows the calibrator saw. The ``uncivil`` threshold is the one
 maximising F1 on the cross-fitted news dev probabilities.
 
+Speed: features are computed per distinct word (``WordCharNgrams``) with a word -> n-gram-ids
+cache that ships pre-filled for the 30k most frequent training words; the normaliser only runs
+its slower steps on texts that need them. No sklearn word vectorizer by default (see the config).
+
 Label meaning per corpus is the registry's (stance.corpora); ``config["corpus_options"][name]`` can
 re-weight a corpus, drop its ``uncivil`` label (``uncivil = false``: keep it for its kinds only),
 or drop it entirely (``weight = 0``). ``pair_negatives`` builds the negatives for the Civil
