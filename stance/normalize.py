@@ -2,8 +2,9 @@
 
 ``normalize(text)`` undoes the usual ways people dodge word filters, in this order:
 
-1. Unicode: NFKC (fullwidth and mathematical letters, ligatures), then remove zero-width and
-   other invisible format characters (Unicode category Cf) and combining accents ("ìdìót").
+1. Unicode: NFKC (fullwidth and mathematical letters, ligatures), then remove zero-width,
+   bidi-control and other invisible format characters and the accents of the general combining
+   blocks ("ìdìót").
 2. Homoglyphs: Cyrillic, Greek and other letters that look like a Latin letter ("іdіоt" with
    Cyrillic і/о) are folded to it, inside words that already mix in Latin letters or consist only
    of look-alikes (so real Russian or Greek words are left alone). The table is generated from
@@ -80,7 +81,10 @@ MASKED_WORDS = tuple(_MASKED_WORDS_TEXT.split())
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
                        "9": "g", "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e"})
 _MASK_CHARS = "*#%@$!?_."
-_WS_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_WS_INVISIBLE = re.compile(
+    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # three or more single letters separated by one space/dot/dash/underscore: "i d i o t"
 _SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_]){2,}[^\W\d_](?![^\W\d_])")
 _SPACED_SEP = re.compile(r"[ .\-_]")
@@ -89,8 +93,12 @@ _LEETABLE = re.compile(r"^(?=.*[a-zA-Z])(?=.*[013457890@$!|+€])[a-zA-Z01345789
 # numbers with unit/ordinal suffixes are not leetspeak: 3rd, 1990s, 10am, 5km
 _NUMERIC = re.compile(r"^\d+(?:st|nd|rd|th|s|am|pm|k|m|b|kg|km|mm|cm|ml|x|h|hr|hrs|min)?$", re.I)
 # only tokens where a digit/symbol is followed by a letter can need fixing ("f*ck", "1d10t")
-_TOKCHARS = r"[^\s,;:\"'()\[\]{}<>/\\]*"
-_CANDIDATE = re.compile(_TOKCHARS + r"[0-9@$!|+€*#%?_.][A-Za-z]" + _TOKCHARS)
+_DELIM = r"\s,;:\"'()\[\]{}<>/\\"
+_TOKCHARS = r"[^" + _DELIM + r"]*"
+# anchored at token starts (the lookbehind), so the leading star is tried once per token
+_CANDIDATE = re.compile(
+    r"(?<![^" + _DELIM + r"])" + _TOKCHARS + r"[0-9@$!|+€*#%?_.][A-Za-z]" + _TOKCHARS
+)
 _CANDIDATE_FAST = re.compile(r"[0-9@$!|+€*#%?_.][A-Za-z]")  # cheap pre-check
 _MASKED = re.compile(r"^(?=.*[a-zA-Z])(?=.*[*#%@$!?_.])[a-zA-Z*#%@$!?_.]+$")
 _HANDLE = re.compile(r"^[@#][A-Za-z0-9_]+$")  # @user, #hashtag: left alone
@@ -101,11 +109,12 @@ _TRAIL_PUNCT = re.compile(r"^(.*?)([.,!?;:]*)$")
 
 
 def _strip_marks(text: str) -> str:
+    """Drop accents and other marks of the general combining blocks ("ìdìót"); the combining
+    marks of other scripts (Devanagari vowel signs, Arabic harakat...) are kept."""
     decomposed = unicodedata.normalize("NFD", text)
-    kept = "".join(
-        ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Cf", "Me")
-    )
-    return unicodedata.normalize("NFC", kept)
+    if decomposed == text and not _COMBINING.search(text):
+        return text
+    return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
 
 
 _HOMOGLYPH_WORD = re.compile(
