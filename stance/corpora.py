@@ -181,8 +181,9 @@ def _spec_from_table(name: str, table: Mapping[str, Any], where: Path) -> Corpus
     if reader not in READERS:
         raise DataError(f"{where}: corpus {name!r} names unknown reader {reader!r}")
     dev = table.get("dev", "hash")
-    if dev not in ("hash", "official", "none"):
-        raise DataError(f"{where}: corpus {name!r}: dev must be 'hash', 'official' or 'none'")
+    if dev not in ("hash", "official", "none", "unseen_target"):
+        raise DataError(f"{where}: corpus {name!r}: dev must be 'hash', 'official', 'none' "
+                        "or 'unseen_target'")
     unknown_clean = set(table.get("clean", ())) - set(_CLEANERS)
     if unknown_clean:
         raise DataError(f"{where}: corpus {name!r} names unknown clean-ups {sorted(unknown_clean)}")
@@ -718,6 +719,12 @@ def _own_frame(spec: CorpusSpec, root: Path, split: str) -> pd.DataFrame | None:
     if spec.dev == "none":  # every row is training data (e.g. SemEval trial tweets)
         return train if split == "train" else train.iloc[:0]
     in_dev = dev_mask(train["group"], spec.dev_fraction)
+    if split == "unseen":  # every row of the dev groups (see load_corpus "all")
+        return train[in_dev].reset_index(drop=True)
+    if spec.dev == "unseen_target" and split == "dev":
+        # zero-shot dev: unseen comments (whole groups) AND targets no train row has
+        seen = set(train.loc[~in_dev, "target"].map(_norm_key))
+        in_dev &= ~train["target"].map(_norm_key).isin(seen)
     return train[in_dev if split == "dev" else ~in_dev].reset_index(drop=True)
 
 
@@ -764,7 +771,9 @@ def load_corpus(
     if split == "all":
         import pandas as pd
 
-        parts = [_frame(spec, data_dir, s, registry) for s in ("train", "dev")]
+        # "unseen_target" dev drops the dev comments' rows on seen targets: "all" keeps them
+        splits = ("train", "unseen") if spec.dev == "unseen_target" else ("train", "dev")
+        parts = [_frame(spec, data_dir, s, registry) for s in splits]
         df = pd.concat([p for p in parts if p is not None], ignore_index=True)
     else:
         df = _frame(spec, data_dir, split, registry)
