@@ -26,16 +26,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from stance.targeted import (
     UniqueText,
     _factorize,
-    _hashing,
     _to_frame,
     _word_ngrams,
+    hashed_tfidf,
     sarcasm_cues,
     tokenize,
 )
@@ -159,15 +159,9 @@ class ReplyCues(BaseEstimator, TransformerMixin):
 def build_pipeline(config: dict | None = None) -> Pipeline:
     """The unfitted reply-stance Pipeline for ``config`` (keys of ``DEFAULTS``)."""
     cfg = {**DEFAULTS, **(config or {})}
-    word = Pipeline([
-        ("hash", _hashing(int(cfg["word_features"]), analyzer=_word_ngrams)),
-        ("tfidf", TfidfTransformer(sublinear_tf=True)),
-    ])
-    char = Pipeline([
-        ("hash", _hashing(int(cfg["char_features"]), analyzer="char_wb",
-                          ngram_range=(2, int(cfg["char_ngram_max"])))),
-        ("tfidf", TfidfTransformer(sublinear_tf=True)),
-    ])
+    word = hashed_tfidf(int(cfg["word_features"]), analyzer=_word_ngrams)
+    char = hashed_tfidf(int(cfg["char_features"]), analyzer="char_wb",
+                        ngram_range=(2, int(cfg["char_ngram_max"])))
     features = FeatureUnion([
         ("word", UniqueText(word, "text", float(cfg["word_weight"]))),
         ("char", UniqueText(char, "text", float(cfg["char_weight"]))),

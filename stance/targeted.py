@@ -311,23 +311,20 @@ class PairEmbeddings(BaseEstimator, TransformerMixin):
                               np.arange(0, n * d + 1, d, dtype=np.int64)), shape=(n, d))
 
 
-def _hashing(n_features: int, **kw) -> HashingVectorizer:
-    return HashingVectorizer(n_features=n_features, alternate_sign=False, norm=None, **kw)
+def hashed_tfidf(n_features: int, **kw) -> Pipeline:
+    """Hashed n-gram counts (no vocabulary to store) re-weighted by sublinear TF-IDF."""
+    return Pipeline([
+        ("hash", HashingVectorizer(n_features=n_features, alternate_sign=False, norm=None, **kw)),
+        ("tfidf", TfidfTransformer(sublinear_tf=True)),
+    ])
 
 
 def build_pipeline(config: dict | None = None) -> Pipeline:
     """The unfitted stance Pipeline for ``config`` (keys of ``DEFAULTS``; others ignored)."""
     cfg = {**DEFAULTS, **(config or {})}
-    word = Pipeline([
-        ("hash", _hashing(int(cfg["word_features"]), analyzer=_word_ngrams)),
-        ("tfidf", TfidfTransformer(sublinear_tf=True)),
-    ])
-    char = Pipeline([
-        ("hash", _hashing(int(cfg["char_features"]), analyzer="char_wb",
-                          ngram_range=(int(cfg["char_ngram_min"]), int(cfg["char_ngram_max"])),
-                          lowercase=True)),
-        ("tfidf", TfidfTransformer(sublinear_tf=True)),
-    ])
+    word = hashed_tfidf(int(cfg["word_features"]), analyzer=_word_ngrams)
+    char = hashed_tfidf(int(cfg["char_features"]), analyzer="char_wb", lowercase=True,
+                        ngram_range=(int(cfg["char_ngram_min"]), int(cfg["char_ngram_max"])))
     blocks = [
         ("word", UniqueText(word, "text", float(cfg["word_weight"]))),
         ("char", UniqueText(char, "text", float(cfg["char_weight"]))),
