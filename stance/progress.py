@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -75,13 +76,13 @@ class Progress:
             yield from items
             return
         task = self._progress.add_task(description, total=total, rate="")
-        start = self._progress.get_task(task).start_time or 0.0
+        start = time.perf_counter()
         done = 0
         for item in items:
             yield item
             step = weight(item) if weight else 1
             done += step
-            elapsed = max(self._progress.get_time() - start, 1e-9)
+            elapsed = max(time.perf_counter() - start, 1e-9)
             self._progress.update(task, advance=step, rate=f"{done / elapsed:,.0f} {unit}/s")
 
     @contextmanager

@@ -92,3 +92,9 @@ def test_every_command_help_shows_an_example():
     for cmd in ("split", "score", "train", "evaluate"):
         res = run(cmd, "--help")
         assert res.exit_code == 0 and "Examples" in res.stdout and f"stance {cmd}" in res.stdout
+
+
+def test_progress_bar_and_logs_do_not_touch_stdout(sample_comments):
+    res = run("score", str(sample_comments))  # progress enabled (no --quiet)
+    assert res.exit_code == 0, res.output
+    assert len(parse(res.stdout)) == 12

@@ -13,7 +13,7 @@ def test_train_writes_a_usable_model_set(tmp_path, data_dir):
     out = tmp_path / "model"
     res = CliRunner().invoke(app, [
         "train", "--data-dir", str(data_dir), "--output-dir", str(out), "--limit", "150",
-        "--task", "incivility", "--task", "stance", "--task", "reply", "-q",
+        "--task", "incivility", "--task", "stance", "--task", "reply",  # progress on
     ])
     assert res.exit_code == 0, res.output
     card = json.loads((out / "model_card.json").read_text())
