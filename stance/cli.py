@@ -37,7 +37,7 @@ DataDirOpt = Annotated[Path | None, typer.Option(
 def _fail(exc: Exception) -> None:
     from stance.progress import stderr_console
 
-    stderr_console().print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    stderr_console().print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -143,6 +143,11 @@ def score(
         scorer = Scorer(model, opts)
         scorer.card  # noqa: B018  (fail fast on a wrong --model)
         path = Path(file)
+        if file != "-" and not path.is_file():
+            from stance.errors import InputError
+
+            raise InputError("is a directory, expected a file" if path.is_dir()
+                             else "no such file", file)
         total = None
         if file != "-" and path.suffix.lower() in PAGE_SUFFIXES:
             from stance.splitter import split_file

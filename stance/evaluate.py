@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from stance.io import Record, is_error, read_records
+from stance.io import Record, error_record, is_error, read_records
 from stance.options import EvaluateOptions
 
 STANCE_LABELS = ("favor", "against", "none")
@@ -91,11 +91,29 @@ def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None =
         ds = load_corpus(name, data_dir=data_dir, split=split, limit=limit)
         return ds.to_list(), []
     rows, errors = [], []
-    for rec in read_records(spec):
+    for line, rec in enumerate(read_records(spec), start=1):
+        why = None if is_error(rec) else label_problem(rec)
+        if why:
+            rec = error_record(why, line, spec)
         (errors if is_error(rec) else rows).append(rec)
         if limit and len(rows) >= limit:
             break
     return rows, errors
+
+
+def label_problem(row: Record) -> str | None:
+    """Why a row's gold labels cannot be used, or None."""
+    value = row.get("uncivil")
+    if _is_label(value):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return f"'uncivil' must be 0 or 1, not {value!r}"
+    for key, labels in (("stance", STANCE_LABELS), ("reply_stance", REPLY_LABELS)):
+        value = row.get(key)
+        if _is_label(value) and str(value).lower() not in labels:
+            return f"'{key}' must be one of {', '.join(labels)}, not {value!r}"
+    return None
 
 
 def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | None = None,

@@ -20,10 +20,18 @@ def stderr_console():
 
 
 def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
-    from rich.logging import RichHandler
+    """Logs on stderr: rich on a terminal, plain unwrapped lines (greppable) otherwise."""
+    import sys
 
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 0 else logging.INFO)
-    handler = RichHandler(console=stderr_console(), show_path=False, show_time=False)
+    if sys.stderr.isatty():
+        from rich.logging import RichHandler
+
+        handler: logging.Handler = RichHandler(console=stderr_console(), show_path=False,
+                                               show_time=False)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("stance: %(levelname)s: %(message)s"))
     root = logging.getLogger("stance")
     root.handlers[:] = [handler]
     root.setLevel(level)

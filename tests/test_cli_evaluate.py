@@ -40,6 +40,12 @@ def test_evaluate_writes_contract_json(tmp_path):
 
 def test_evaluate_reports_bad_lines(tmp_path):
     data = tmp_path / "gold.jsonl"
-    data.write_text(json.dumps(ROWS[3]) + "\n{oops\n" + json.dumps(ROWS[4]) + "\n")
-    res = runner.invoke(app, ["evaluate", str(data), "-q"])
-    assert res.exit_code == 1
+    bad_label = {"text": "x", "target": "NATO", "stance": "pro"}
+    bad_uncivil = {"text": "y", "uncivil": "yes"}
+    data.write_text("\n".join([json.dumps(ROWS[3]), "{oops", json.dumps(bad_label),
+                               json.dumps(bad_uncivil), json.dumps(ROWS[4])]) + "\n")
+    res = runner.invoke(app, ["evaluate", str(data), "-q", "-o", str(tmp_path / "m.json")])
+    assert res.exit_code == 1  # bad lines are reported, the good ones still evaluated
+    assert "gold.jsonl:2" in res.output and "gold.jsonl:3" in res.output
+    assert "gold.jsonl:4" in res.output
+    assert json.loads((tmp_path / "m.json").read_text())["incivility"]["n"] == 2
