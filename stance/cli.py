@@ -296,16 +296,20 @@ def _print_table(results: dict[str, dict]) -> None:
     Console().print(table)
 
 
-@app.command()
+@app.command(epilog="**Example**\n\n`stance corpora --data-dir ../shared/datasets`")
 def corpora(data_dir: DataDirOpt = None) -> None:
     """List the registered corpora, their licences, and whether they are present."""
     from stance.corpora import list_corpora
     from stance.resources import data_dir as resolve
 
     root = resolve(data_dir)
-    for c in list_corpora():
+    specs = list_corpora()
+    width = max(len(c.name) for c in specs)
+    for c in specs:
         present = "?" if root is None else ("yes" if (root / c.path).exists() else "MISSING")
-        typer.echo(f"{c.name:34} {c.task:13} {c.domain:10} present={present:7} {c.licence}")
+        flags = ("NC " if c.noncommercial else "") + ("SA " if c.sharealike else "")
+        typer.echo(f"{c.name:{width}}  {c.task:12} {c.domain:9} present={present:7} "
+                   f"{'' if c.default else '(not default) '}{flags}{c.licence}")
 
 
 def main() -> None:

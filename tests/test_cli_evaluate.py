@@ -49,3 +49,10 @@ def test_evaluate_reports_bad_lines(tmp_path):
     assert "gold.jsonl:2" in res.output and "gold.jsonl:3" in res.output
     assert "gold.jsonl:4" in res.output
     assert json.loads((tmp_path / "m.json").read_text())["incivility"]["n"] == 2
+
+
+def test_corpora_lists_registry_with_licences(tmp_path):
+    res = runner.invoke(app, ["corpora", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 0
+    ucc = next(line for line in res.stdout.splitlines() if line.startswith("ucc_unhealthy"))
+    assert "MISSING" in ucc and "NC" in ucc and "CC BY-NC-SA" in ucc
