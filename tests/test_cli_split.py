@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from stance.cli import app
+
+runner = CliRunner()
+PAGES = Path(__file__).resolve().parents[1] / "data" / "samples" / "pages"
+COMMENT_KEYS = {"id", "parent_id", "depth", "author", "time", "likes", "quote", "text"}
+
+
+def test_split_pages_in_order_with_error_in_place(tmp_path):
+    html, text = PAGES / "nato_summit_article.html", PAGES / "nato_baltic_wordpress.txt"
+    res = runner.invoke(app, ["split", str(html), str(tmp_path / "gone.html"), str(text), "-q"])
+    assert res.exit_code == 1  # one page could not be read
+    out = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [o["source"] for o in out] == [str(html), str(tmp_path / "gone.html"), str(text)]
+    assert set(out[1]) == {"source", "error"} and "gone.html" in out[1]["error"]
+    for page in (out[0], out[2]):
+        assert {"source", "title", "article", "comments"} <= set(page)
+        assert "Ukraine" in page["title"] and len(page["article"]) > 200
+        assert page["comments"] and all(set(c) == COMMENT_KEYS for c in page["comments"])
+        ids = {c["id"] for c in page["comments"]}
+        assert all(c["parent_id"] in ids for c in page["comments"] if c["parent_id"])
+
+
+def test_split_reads_stdin():
+    data = (PAGES / "nato_summit_article.html").read_bytes()
+    res = runner.invoke(app, ["split", "-", "-q"], input=data)
+    assert res.exit_code == 0, res.output
+    page = json.loads(res.stdout)
+    assert page["source"] == "<stdin>" and any(c["depth"] > 0 for c in page["comments"])
+
+
+def test_score_page_uses_title_as_target():
+    res = runner.invoke(app, ["score", str(PAGES / "nato_summit_article.html"), "-q"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert rows and all(r["stance"][0]["target"] == r["title"] for r in rows)
+    assert any("reply_stance" in r for r in rows)  # replies resolve their parent in the page
