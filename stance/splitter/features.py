@@ -51,11 +51,25 @@ def signature(page: Page, idx: int, levels: int = 3) -> str:
     els = page.elements
     while idx >= 0 and levels > 0:
         e = els[idx]
-        toks = [t for t in e.tokens if not _GENERIC_CLASS.match(t)][:4]
-        parts.append(e.tag + "." + ".".join(toks))
+        parts.append(_elem_sig(e.tag, e.tokens))
         idx = e.parent
         levels -= 1
     return "/".join(parts)
+
+
+_ELEM_SIG: dict[tuple, str] = {}
+
+
+def _elem_sig(tag: str, tokens: tuple[str, ...]) -> str:
+    """``tag.tok1.tok2`` with generic class tokens dropped (at most 4), memoised."""
+    key = (tag, tokens)
+    got = _ELEM_SIG.get(key)
+    if got is None:
+        toks = [t for t in tokens if not _GENERIC_CLASS.match(t)][:4]
+        got = tag + "." + ".".join(toks)
+        if len(_ELEM_SIG) < 50000:
+            _ELEM_SIG[key] = got
+    return got
 
 
 def _shape(text: str, words: list[str]) -> dict:
@@ -63,9 +77,17 @@ def _shape(text: str, words: list[str]) -> dict:
     chars = max(len(text), 1)
     return {
         "n": n,
-        "punct": sum(text.count(c) for c in ".,;:!?") / max(n, 1),
+        "punct": (
+            text.count(".")
+            + text.count(",")
+            + text.count(";")
+            + text.count(":")
+            + text.count("!")
+            + text.count("?")
+        )
+        / max(n, 1),
         "digits": len(_DIGIT.findall(text[:400])) / min(chars, 400),
-        "upper": sum(1 for w in words[:60] if w[:1].isupper()) / max(min(n, 60), 1),
+        "upper": len([w for w in words[:60] if w[:1].isupper()]) / max(min(n, 60), 1),
         "end": text.rstrip()[-1:] in ".!?\"'”)",
     }
 
@@ -171,7 +193,7 @@ def page_features(page: Page, text: bool = False) -> list[dict]:
         f["sig_rep"] = math.log1p(sig_count[sigs[i]])
         f["sig_share"] = sig_tokens[sigs[i]] / total
         if title_words and n:
-            f["title_overlap"] = len(title_words.intersection(x.lower() for x in w)) / len(
+            f["title_overlap"] = len(title_words.intersection(map(str.lower, w))) / len(
                 title_words
             )
         for d, j in (("p", i - 1), ("n", i + 1), ("p2", i - 2), ("n2", i + 2)):

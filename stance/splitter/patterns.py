@@ -110,6 +110,8 @@ _PROMPT_KEYS = (
     "subscribe",
     "rss",
 )
+# any of the keys as a substring (one regex scan instead of a Python loop over the keys)
+_PROMPT_KEY = re.compile("|".join(map(re.escape, _PROMPT_KEYS)))
 
 
 def has_date(text: str) -> bool:
@@ -123,4 +125,4 @@ def is_prompt(text: str) -> bool:
     if len(text) > 400:
         return False
     low = text.lower()
-    return any(k in low for k in _PROMPT_KEYS) and COMMENT_PROMPT.search(low) is not None
+    return _PROMPT_KEY.search(low) is not None and COMMENT_PROMPT.search(low) is not None
