@@ -111,6 +111,13 @@ def text_page(lines: list[str]) -> Page:
     return Page("", [], [Block(s, -1, 0, ()) for s in (ln.strip() for ln in lines) if s])
 
 
+# neighbour feature names and offsets
+_NEIGHBOURS = tuple(
+    (d + "_log_n", d + "_link", d + "_none", j)
+    for d, j in (("p", -1), ("n", 1), ("p2", -2), ("n2", 2))
+)
+
+
 def page_features(page: Page, text: bool = False) -> list[dict]:
     """One feature dict per block of ``page``.
 
@@ -164,12 +171,15 @@ def page_features(page: Page, text: bool = False) -> list[dict]:
     cum = 0
     rows = []
     title_words = set(w.lower() for w in _WORD.findall(page.title))
+    log_n = [math.log1p(n) for n in ntoks]
     for i, b in enumerate(blocks):
         w = words[i]
         n = ntoks[i]
+        text_ = b.text
+        sh = _shape(text_, w)
+        sg = sigs[i]
         f: dict[str, float] = {"bias": 1.0}
-        sh = _shape(b.text, w)
-        f["log_n"] = math.log1p(n)
+        f["log_n"] = log_n[i]
         f["n_le_3"] = float(n <= 3)
         f["n_ge_20"] = float(n >= 20)
         f["n_ge_60"] = float(n >= 60)
@@ -179,29 +189,30 @@ def page_features(page: Page, text: bool = False) -> list[dict]:
         f["digits"] = sh["digits"]
         f["upper"] = sh["upper"]
         f["end_punct"] = float(sh["end"])
-        f["date"] = float(n <= 25 and has_date(b.text))
-        f["ui"] = float(UI_LINE.match(b.text) is not None)
+        f["date"] = float(n <= 25 and has_date(text_))
+        f["ui"] = float(UI_LINE.match(text_) is not None)
         f["prompt"] = float(prompt[i])
-        f["head"] = float(n <= 12 and COMMENTS_HEADER.match(b.text) is not None)
+        f["head"] = float(n <= 12 and COMMENTS_HEADER.match(text_) is not None)
         f["pos"] = i / nb
         f["cpos"] = cum / total
-        cum += n
         f["rel_big"] = n / biggest if biggest else 0.0
         f["after_attr"] = float(i >= anchor_attr)
         f["after_head"] = float(i >= anchor_head)
         f["before_both"] = float(i < anchor_attr and i < anchor_head)
-        f["sig_rep"] = math.log1p(sig_count[sigs[i]])
-        f["sig_share"] = sig_tokens[sigs[i]] / total
+        f["sig_rep"] = math.log1p(sig_count[sg])
+        f["sig_share"] = sig_tokens[sg] / total
+        cum += n
         if title_words and n:
             f["title_overlap"] = len(title_words.intersection(map(str.lower, w))) / len(
                 title_words
             )
-        for d, j in (("p", i - 1), ("n", i + 1), ("p2", i - 2), ("n2", i + 2)):
+        for d_log, d_link, d_none, j in _NEIGHBOURS:
+            j += i
             if 0 <= j < nb:
-                f[d + "_log_n"] = math.log1p(ntoks[j])
-                f[d + "_link"] = link_d[j]
+                f[d_log] = log_n[j]
+                f[d_link] = link_d[j]
             else:
-                f[d + "_none"] = 1.0
+                f[d_none] = 1.0
         if b.elem >= 0:
             anc = anc_cache[b.elem]
             own = els[b.elem]
