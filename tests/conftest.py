@@ -34,3 +34,14 @@ def scorer():
 @pytest.fixture
 def sample_comments() -> Path:
     return SAMPLES / "comments.jsonl"
+
+
+@pytest.fixture(scope="module")
+def private_hf_cache(tmp_path_factory):
+    """Arrow caches of fixture files go to a temporary directory, not ~/.cache."""
+    import datasets.config
+
+    old = datasets.config.HF_DATASETS_CACHE
+    datasets.config.HF_DATASETS_CACHE = tmp_path_factory.mktemp("hf_cache")
+    yield
+    datasets.config.HF_DATASETS_CACHE = old

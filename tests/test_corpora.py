@@ -26,15 +26,7 @@ FIX = Path(__file__).parent / "fixtures" / "corpora"
 REG = FIX / "registry.toml"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _private_hf_cache(tmp_path_factory):
-    """Arrow caches of fixture files go to a temporary directory, not ~/.cache."""
-    import datasets.config
-
-    old = datasets.config.HF_DATASETS_CACHE
-    datasets.config.HF_DATASETS_CACHE = tmp_path_factory.mktemp("hf_cache")
-    yield
-    datasets.config.HF_DATASETS_CACHE = old
+pytestmark = pytest.mark.usefixtures("private_hf_cache")
 
 
 # ------------------------------------------------------------------ the shipped registry
