@@ -117,7 +117,8 @@ def score(
     reply: Annotated[bool, typer.Option(help="Score reply stance toward parents.")] = True,
     kinds: Annotated[bool, typer.Option(help="Report incivility kinds.")] = True,
     jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", min=1, help="Worker processes (each loads the models once).")] = 1,
+        "--jobs", "-j", min=0, help="Worker processes, each loading the models once; 0 = one "
+        "per core when the input is longer than one batch, 1 = this process only.")] = 0,
     quiet: QuietOpt = False,
 ) -> None:
     """Score comments: stance toward each target, incivility, and reply stance."""

@@ -46,7 +46,8 @@ class ScoreOptions:
     threshold: float | None = None
     #: Number of decimals kept in the output probabilities.
     precision: int = 4
-    #: Worker processes (each loads the models once); 1 scores in this process.
+    #: Worker processes (each loads the models once); 1 scores in this process; 0 means one
+    #: per available core, used only when the input is longer than one batch.
     jobs: int = 1
     #: How many earlier comments are remembered to resolve ``parent_id`` (oldest dropped).
     parent_memory: int = 1_000_000

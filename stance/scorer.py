@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -147,10 +147,15 @@ class Scorer:
         """
         batches = resolve_parents(iter(records), self.options.batch_size,
                                   self.options.parent_memory)
-        if self.options.jobs > 1:
+        jobs = self.options.jobs
+        if jobs == 0:  # auto: one worker per core, but only for input longer than one batch
+            first = list(islice(batches, 2))
+            jobs = available_cores() if len(first) > 1 else 1
+            batches = chain(first, batches)
+        if jobs > 1:
             from joblib import Parallel, delayed
 
-            run = Parallel(n_jobs=self.options.jobs, return_as="generator", pre_dispatch="2*n_jobs")
+            run = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
             for scored in run(delayed(_score_in_worker)(str(self.model_dir), self.options, b, p)
                               for b, p in batches):
                 yield from scored
@@ -253,6 +258,16 @@ def _score_in_worker(model_dir: str, options: ScoreOptions, batch: list[Record],
     if scorer is None:
         scorer = _WORKER_SCORERS[model_dir] = Scorer(model_dir, options)
     return scorer.score_batch(batch, parents)
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS reports one)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _str(value: Any) -> str:

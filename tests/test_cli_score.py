@@ -98,3 +98,19 @@ def test_progress_bar_and_logs_do_not_touch_stdout(sample_comments):
     res = run("score", str(sample_comments))  # progress enabled (no --quiet)
     assert res.exit_code == 0, res.output
     assert len(parse(res.stdout)) == 12
+
+
+def test_worker_processes_give_the_same_output_in_order(sample_comments):
+    # batch size 3 makes several batches, so both --jobs 2 and the automatic default use workers;
+    # a malformed line and parent_id links across batch boundaries must survive the hand-off
+    lines = sample_comments.read_text().splitlines()
+    text = "\n".join(lines[:4] + ["{not json"] + lines[4:]) + "\n"
+    alone = run("score", "-", "-q", "--jobs", "1", "--batch-size", "3", input=text)
+    assert alone.exit_code == 1
+    for jobs in ("2", "0"):
+        res = run("score", "-", "-q", "--jobs", jobs, "--batch-size", "3", input=text)
+        assert res.exit_code == 1
+        assert res.stdout == alone.stdout
+    out = parse(alone.stdout)
+    assert len(out) == len(lines) + 1 and out[4]["line"] == 5
+    assert sum("reply_stance" in o for o in out) >= 2
