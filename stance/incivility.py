@@ -19,9 +19,11 @@ the calibration domains, while every dev metric reported in ``info["dev"]`` is c
 error and F1 are not measured on the rows the calibrator saw. The ``uncivil`` threshold is the one
 maximising F1 on the cross-fitted news dev probabilities.
 
-Speed: features are computed per distinct word (``WordCharNgrams``) with a word -> n-gram-ids
-cache that ships pre-filled for the 30k most frequent training words; the normaliser only runs
-its slower steps on texts that need them. No sklearn word vectorizer by default (see the config).
+Speed: features are computed per distinct word of a batch (``WordCharNgrams``): all n-gram
+windows of the batch's new words are hashed with numpy and looked up in a hash table of the
+vocabulary, word rows seen in earlier batches are reused, and the sparse maths is done on whole
+batches; the normaliser only runs its slower steps on texts that need them (cheap regex
+pre-checks). No sklearn word vectorizer by default (see the config).
 
 Label meaning per corpus is the registry's (stance.corpora); ``config["corpus_options"][name]`` can
 re-weight a corpus, drop its ``uncivil`` label (``uncivil = false``: keep it for its kinds only),
@@ -601,28 +603,31 @@ def _nan_to_none(x):
 
 class WordCharNgrams(BaseEstimator, TransformerMixin):
     """TF-IDF over ``char_wb`` n-grams (as scikit-learn's ``analyzer="char_wb"``: each
-    whitespace-separated word padded with one space), computed per distinct *word* and cached.
+    whitespace-separated word padded with one space), computed per distinct *word* of a batch.
 
     The n-grams of a text are the sum of those of its words, so ``X = C @ M`` with ``C`` the
-    text x word counts and ``M`` the word x n-gram counts; ``M``'s rows are built once per
-    distinct word (cached across calls, not pickled). This is ~10x faster than the per-n-gram
-    Python loop of ``TfidfVectorizer(analyzer="char_wb")`` on comment streams, where words repeat.
+    text x word counts and ``M`` the word x n-gram counts. ``transform`` builds ``M`` for all
+    distinct words of the batch at once with numpy: the words are laid end to end in one array
+    of code points, every n-gram window that stays inside a padded word is hashed (64-bit
+    polynomial hash, vectorised over windows) and looked up by binary search in the sorted
+    hashes of the fitted vocabulary. No per-word or per-n-gram Python loop, no cache; the result
+    equals scikit-learn's (a 64-bit collision between a vocabulary n-gram and another n-gram is
+    the only possible difference).
     Smooth idf, sublinear tf and L2 rows as in ``TfidfVectorizer``; ``max_features`` keeps the
     most frequent n-grams among those in at least ``min_df`` texts. ``whole_words=True`` adds
     each word (punctuation stripped) as one more feature, a cheap word-unigram channel.
     """
 
     def __init__(self, ngram_range=(2, 5), min_df: int = 3, max_features: int | None = None,
-                 sublinear_tf: bool = True, max_word_len: int = 40, cache_size: int = 500_000,
-                 whole_words: bool = False, warm_size: int = 30_000):
+                 sublinear_tf: bool = True, max_word_len: int = 40, whole_words: bool = False,
+                 cache_words: int = 300_000):
+        self.cache_words = cache_words
         self.whole_words = whole_words
-        self.warm_size = warm_size
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
         self.max_word_len = max_word_len
-        self.cache_size = cache_size
 
     def _ngrams(self, word: str) -> list[str]:
         lo, hi = self.ngram_range
@@ -642,22 +647,20 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
     @staticmethod
     def _word_counts(texts: Sequence[str]):
         """Text x distinct-word count matrix (words = whitespace tokens, as ``char_wb``)."""
+        from itertools import chain
+
         import pandas as pd
         from scipy import sparse
 
-        toks: list[str] = []
-        lens = np.empty(len(texts), dtype=np.int64)
-        for i, t in enumerate(texts):
-            parts = t.split()
-            toks.extend(parts)
-            lens[i] = len(parts)
-        codes, uniques = pd.factorize(np.asarray(toks, dtype=object), sort=False)
+        parts = list(map(str.split, texts))
+        lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        toks = np.fromiter(chain.from_iterable(parts), dtype=object, count=int(lens.sum()))
+        codes, uniques = pd.factorize(toks, sort=False)
         indptr = np.concatenate([[0], np.cumsum(lens)])
         C = sparse.csr_matrix(
             (np.ones(len(codes), dtype=np.float32), codes.astype(np.int64), indptr),
             shape=(len(texts), len(uniques)),
-        )
-        C.sum_duplicates()
+        )  # a word twice in a text: two entries, summed by every product with C
         return C, list(uniques)
 
     def fit(self, X, y=None):
@@ -667,6 +670,8 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
     def fit_transform(self, X, y=None):
         from scipy import sparse
 
+        if self.ngram_range[0] < 2:
+            raise ValueError("WordCharNgrams needs n-grams of at least 2 characters")
         texts = list(X)
         C, words = self._word_counts(texts)
         grams: dict[str, int] = {}
@@ -693,70 +698,166 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         self.vocabulary_ = {g: i for i, g in enumerate(names)}
         n = len(texts)
         self.idf_ = (np.log((1 + n) / (1 + df[keep])) + 1).astype(np.float32)
-        self._cache = {}
-        # ship the n-gram ids of the most frequent training words, so a fresh process does not
-        # recompute them (the cold start dominates short runs)
-        self.warm_words_ = None
-        if self.warm_size:
-            remap = np.full(len(grams), -1, dtype=np.int64)
-            remap[keep] = np.arange(len(keep))
-            freq = np.asarray(C.sum(axis=0)).ravel()
-            top = np.argsort(-freq, kind="stable")[: self.warm_size]
-            Mk = M[top].tocsr()
-            row_of = np.repeat(np.arange(Mk.shape[0]), np.diff(Mk.indptr))
-            ids = remap[Mk.indices]
-            ok = ids >= 0
-            reps = Mk.data[ok].astype(np.int64)  # an n-gram can occur twice in a word
-            rows = np.repeat(row_of[ok], reps)
-            lens = np.bincount(rows, minlength=Mk.shape[0])
-            self.warm_words_ = "\n".join(words[i] for i in top)
-            self.warm_indptr_ = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-            self.warm_indices_ = np.repeat(ids[ok], reps).astype(np.int32)
+        self.__dict__.pop("_lookup", None)
+        self.__dict__.pop("_wcache", None)
         return self._weight(counts[:, keep].tocsr())
 
-    def _seed_cache(self, cache: dict) -> None:
-        words = getattr(self, "warm_words_", None)
-        if not words:
-            return
-        ptr, idx = self.warm_indptr_, self.warm_indices_.astype(np.int64)
-        for i, w in enumerate(words.split("\n")):
-            cache[w] = idx[ptr[i] : ptr[i + 1]]
-
     def _weight(self, counts):
-        from sklearn.preprocessing import normalize as l2
-
-        counts = counts.astype(np.float32)
+        """Sublinear tf x idf, rows scaled to unit L2 norm (in place on the CSR data)."""
+        counts = counts.tocsr().astype(np.float32, copy=False)  # no duplicate entries
+        data = counts.data
         if self.sublinear_tf:
-            np.log(counts.data, out=counts.data)
-            counts.data += 1
-        counts = counts @ _diag(self.idf_)
-        return l2(counts, copy=False)
+            np.log(data, out=data)
+            data += 1
+        data *= self.idf_[counts.indices]
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
+        data /= norms[rows].astype(np.float32)
+        return counts
 
-    def transform(self, X):
+    def _get_lookup(self):
+        """(hash table of the n-gram vocabulary, whole-word dict), built once per object."""
+        lk = self.__dict__.get("_lookup")
+        if lk is None:
+            grams, ids, whole = [], [], {}
+            for g, i in self.vocabulary_.items():
+                if g[:1] == "\x01":
+                    whole[g] = i
+                else:
+                    grams.append(g)
+                    ids.append(i)
+            table = _HashTable(_hash_strings(grams), np.asarray(ids, dtype=np.int64))
+            lk = self._lookup = (table, whole)
+        return lk
+
+    def _word_matrix(self, words: list[str]):
+        """Distinct words x features counts (n-grams and whole words), vectorised.
+
+        The words are laid out as " w1 w2 ... wk " (one code point array); the n-gram windows
+        starting at each position form one row of a (positions x n) hash matrix, so flattening
+        it keeps the entries in word order and the CSR matrix needs no sort. A window belongs
+        to a word when it has no space inside (spaces only as its first/last character, the
+        ``char_wb`` padding). The whole-word feature sits in one more column, at the word's
+        leading space.
+        """
+        from itertools import repeat
+
         from scipy import sparse
 
+        table, whole = self._get_lookup()
+        n_words = len(words)
+        if not n_words:
+            return sparse.csr_matrix((0, len(self.idf_)), dtype=np.float32)
+        L = self.max_word_len
+        lo, hi = self.ngram_range
+        cut = [w[:L] for w in words] if any(len(w) > L for w in words) else words
+        codes = _codepoints(" " + " ".join(cut) + " ")
+        n_pos = len(codes)
+        is_sp = codes == 32
+        sp = np.cumsum(is_sp)  # spaces up to and including each position
+        width = hi - lo + 2
+        H = np.zeros((n_pos, width), dtype=np.uint64)
+        ok = np.zeros((n_pos, width), dtype=bool)
+        g = np.zeros(n_pos, dtype=np.uint64)
+        for n in range(1, hi + 1):
+            m = n_pos - n + 1  # windows of length n start at 0 .. m - 1
+            if m <= 0:
+                break
+            g = g[:m]
+            g *= _HASH_P
+            g += codes[n - 1 : n - 1 + m]
+            if n < lo:
+                continue
+            col = n - lo
+            H[:m, col] = g * _HASH_P + np.uint64(n)
+            if n >= 2:
+                ok[:m, col] = sp[n - 2 : n - 2 + m] == sp[:m]
+            else:
+                ok[:m, col] = ~is_sp[:m]
+        if self.whole_words and whole:
+            keys = ["\x01" + w.strip(_PUNCT)[:L] for w in words]
+            ww = np.fromiter(map(whole.get, keys, repeat(-1)), dtype=np.int64, count=n_words)
+        else:
+            ww = np.full(n_words, -1, dtype=np.int64)
+        flat_ok = ok.ravel()
+        pos = np.flatnonzero(flat_ok)
+        feat = np.full(n_pos * width, -1, dtype=np.int64)
+        feat[pos] = table.get(H.ravel()[pos])
+        lead = np.flatnonzero(is_sp)[:n_words]  # each word's leading space
+        feat[lead * width + width - 1] = ww
+        hit = np.flatnonzero(feat >= 0)
+        rows = sp[hit // width] - 1  # the word of the window's start (leading pad = next word)
+        indptr = np.zeros(n_words + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_words), out=indptr[1:])
+        # duplicate columns within a row (an n-gram twice in a word) are summed by C @ M
+        return sparse.csr_matrix(
+            (np.ones(len(hit), np.float32), feat[hit], indptr), shape=(n_words, len(self.idf_))
+        )
+
+    def transform(self, X):
         texts = list(X)
         C, words = self._word_counts(texts)
-        cache = self.__dict__.get("_cache")
-        if cache is None or len(cache) > self.cache_size:
-            cache = self._cache = {}
-            self._seed_cache(cache)
-        vocab = self.vocabulary_
-        rows = []
-        for w in words:
-            ids = cache.get(w)
-            if ids is None:
-                found = (i for i in map(vocab.get, self._ngrams(w)) if i is not None)
-                ids = cache[w] = np.fromiter(found, dtype=np.int64)
-            rows.append(ids)
-        lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        indptr = np.concatenate([[0], np.cumsum(lens)])
-        indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        M = sparse.csr_matrix(
-            (np.ones(len(indices), np.float32), indices, indptr),
-            shape=(len(words), len(self.idf_)),
-        )
-        return self._weight(C @ M)
+        M, order = self._cached_word_matrix(words)
+        if order is not None:  # M's rows are the words in this order: renumber C's columns
+            C.indices = order[C.indices]
+        return self._weight(C @ M)  # a product: no duplicate entries
+
+    def _cached_word_matrix(self, words: list[str]):
+        """``_word_matrix(words)`` with the rows of words seen in earlier batches reused.
+
+        Comment streams repeat most of their words, so rows are kept (not pickled) in a few
+        CSR chunks with a word -> (chunk, row) dict; at most ``cache_words`` words, then the
+        cache restarts. Returns (M, order): M's row ``order[i]`` belongs to ``words[i]``
+        (``order`` None when M follows ``words``).
+        """
+        from itertools import repeat
+
+        from scipy import sparse
+
+        cap = getattr(self, "cache_words", 0)
+        if not cap or not words:
+            return self._word_matrix(words), None
+        cache = self.__dict__.get("_wcache")
+        if cache is None or cache[2] > cap:
+            cache = self._wcache = ({}, [], 0)  # word -> chunk * 2**32 + row, chunks, size
+        index, chunks, size = cache
+        loc = np.fromiter(map(index.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        new = np.flatnonzero(loc < 0)
+        if len(new) == len(words):
+            M = self._word_matrix(words)
+            self._add_chunk(words, M)
+            return M, None
+        parts, order = [], np.empty(len(words), dtype=np.int64)
+        start = 0
+        old = np.flatnonzero(loc >= 0)
+        chunk_of = loc[old] >> 32
+        for c in np.unique(chunk_of):
+            sel = old[chunk_of == c]
+            parts.append(chunks[c][loc[sel] & 0xFFFFFFFF])
+            order[sel] = np.arange(start, start + len(sel))
+            start += len(sel)
+        if len(new):
+            new_words = [words[i] for i in new]
+            Mn = self._word_matrix(new_words)
+            self._add_chunk(new_words, Mn)
+            parts.append(Mn)
+            order[new] = np.arange(start, start + len(new))
+        return sparse.vstack(parts, format="csr"), order
+
+    def _add_chunk(self, words: list[str], M) -> None:
+        from scipy import sparse
+
+        index, chunks, size = self._wcache
+        if len(chunks) >= 16:  # merge the chunks so look-ups stay few
+            merged = sparse.vstack(chunks, format="csr")
+            offsets = np.concatenate([[0], np.cumsum([c.shape[0] for c in chunks])])
+            for w, v in index.items():
+                index[w] = offsets[v >> 32] + (v & 0xFFFFFFFF)
+            chunks[:] = [merged]
+        c = len(chunks)
+        chunks.append(M)
+        index.update(zip(words, range(c << 32, (c << 32) + len(words))))
+        self._wcache = (index, chunks, size + len(words))
 
     def get_feature_names_out(self, input_features=None):
         return np.array(sorted(self.vocabulary_, key=self.vocabulary_.get), dtype=object)
@@ -765,7 +866,8 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         # the vocabulary as one newline-joined string (words never hold whitespace other than
         # the padding spaces): unpickles far faster than a large dict
         state = dict(self.__dict__)
-        state.pop("_cache", None)
+        state.pop("_lookup", None)
+        state.pop("_wcache", None)
         vocab = state.pop("vocabulary_", None)
         if vocab is not None:
             state["_vocabulary_joined"] = "\n".join(sorted(vocab, key=vocab.get))
@@ -773,19 +875,96 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
 
     def __setstate__(self, state):
         joined = state.pop("_vocabulary_joined", None)
+        # models pickled before the vectorised transform carry a word cache: not needed now
+        for old in ("warm_words_", "warm_indptr_", "warm_indices_", "warm_size", "cache_size",
+                    "_cache"):
+            state.pop(old, None)
+        state.setdefault("cache_words", 300_000)
         self.__dict__.update(state)
         if joined is not None:
             names = joined.split("\n") if joined else []
             self.vocabulary_ = dict(zip(names, range(len(names))))
 
 
+_HASH_P = np.uint64(0x100000001B3)  # FNV-64 prime; arithmetic wraps modulo 2**64
+
+
+def _codepoints(text: str) -> np.ndarray:
+    """Unicode code points of ``text`` as uint64 (one per Python character)."""
+    raw = text.encode("utf-32-le", "surrogatepass")
+    return np.frombuffer(raw, dtype=np.uint32).astype(np.uint64)
+
+
+def _hash_strings(strings: Sequence[str]) -> np.ndarray:
+    """The n-gram hash of ``WordCharNgrams._word_matrix`` for each string, vectorised by length:
+    g = 0, g = g * P + code point for each character, hash = g * P + length (mod 2**64)."""
+    out = np.zeros(len(strings), dtype=np.uint64)
+    lens = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    for n in np.unique(lens):
+        idx = np.flatnonzero(lens == n)
+        codes = _codepoints("".join([strings[i] for i in idx])).reshape(len(idx), int(n))
+        g = np.zeros(len(idx), dtype=np.uint64)
+        for k in range(int(n)):
+            g *= _HASH_P
+            g += codes[:, k]
+        out[idx] = g * _HASH_P + np.uint64(n)
+    return out
+
+
+class _HashTable:
+    """uint64 key -> int64 value, open addressing with linear probing, built and queried with
+    vectorised numpy (load factor <= 1/4, so most look-ups take one probe)."""
+
+    _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        keys = np.where(keys == 0, np.uint64(1), keys)  # 0 marks an empty slot
+        self.bits = max(10, int(np.ceil(np.log2(max(1, len(keys)) * 4))))
+        self.mask = (1 << self.bits) - 1
+        self.keys = np.zeros(1 << self.bits, dtype=np.uint64)
+        self.values = np.full(1 << self.bits, -1, dtype=np.int64)
+        base = self._slot(keys)
+        pending = np.arange(len(keys))
+        probe = 0
+        while len(pending):
+            s = (base[pending] + probe) & self.mask
+            free = self.keys[s] == 0
+            s_free, first = np.unique(s[free], return_index=True)
+            won = pending[free][first]
+            self.keys[s_free] = keys[won]
+            self.values[s_free] = values[won]
+            pending = np.setdiff1d(pending, won, assume_unique=True)
+            probe += 1
+        self.max_probe = probe
+
+    def _slot(self, h: np.ndarray) -> np.ndarray:
+        # top bits of a multiplicative hash; < 2**bits, so the int64 view is exact
+        return ((h * self._MIX) >> np.uint64(64 - self.bits)).view(np.int64)
+
+    def get(self, h: np.ndarray) -> np.ndarray:
+        """Values of keys ``h``, -1 where absent."""
+        h = np.where(h == 0, np.uint64(1), h)
+        s = self._slot(h)
+        k = self.keys[s]
+        out = self.values[s]
+        miss = k != h
+        out[miss] = -1
+        pending = np.flatnonzero(miss & (k != 0))  # collided: probe on
+        s = s[pending]
+        for _ in range(1, self.max_probe):
+            if not len(pending):
+                break
+            s = (s + 1) & self.mask
+            k = self.keys[s]
+            hp = h[pending]
+            hit = k == hp
+            out[pending[hit]] = self.values[s[hit]]
+            keep = ~hit & (k != 0)
+            pending, s = pending[keep], s[keep]
+        return out
+
+
 _PUNCT = ".,;:!?\"'()[]{}<>*-"
-
-
-def _diag(v: np.ndarray):
-    from scipy import sparse
-
-    return sparse.diags(v, format="csr")
 
 
 def card_markdown(info: Mapping[str, Any]) -> str:

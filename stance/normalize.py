@@ -88,6 +88,9 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 # three or more single letters separated by one space/dot/dash/underscore: "i d i o t"
 _SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_]){2,}[^\W\d_](?![^\W\d_])")
 _SPACED_SEP = re.compile(r"[ .\-_]")
+# every spaced run ends with "separator, letter, separator, letter"; starting with a character set,
+# this pre-check skips through the text in C instead of trying the full pattern at each position
+_SPACED_FAST = re.compile(r"[ .\-_][^\W\d_][ .\-_][^\W\d_](?![^\W\d_])")
 # a token made of letters plus at least one leet digit/symbol (and at least two letters)
 _LEETABLE = re.compile(r"^(?=.*[a-zA-Z])(?=.*[013457890@$!|+€])[a-zA-Z013457890@$!|+€]{3,}$")
 # numbers with unit/ordinal suffixes are not leetspeak: 3rd, 1990s, 10am, 5km
@@ -100,6 +103,8 @@ _CANDIDATE = re.compile(
     r"(?<![^" + _DELIM + r"])" + _TOKCHARS + r"[0-9@$!|+€*#%?_.][A-Za-z]" + _TOKCHARS
 )
 _CANDIDATE_FAST = re.compile(r"[0-9@$!|+€*#%?_.][A-Za-z]")  # cheap pre-check
+_TOKEN_REST = re.compile(_TOKCHARS)
+_DELIM_CHARS = frozenset(",;:\"'()[]{}<>/\\")  # with whitespace: the token delimiters
 _MASKED = re.compile(r"^(?=.*[a-zA-Z])(?=.*[*#%@$!?_.])[a-zA-Z*#%@$!?_.]+$")
 _HANDLE = re.compile(r"^[@#][A-Za-z0-9_]+$")  # @user, #hashtag: left alone
 _WORD = re.compile(r"\b[a-z]{3,}\b")
@@ -120,6 +125,7 @@ def _strip_marks(text: str) -> str:
 _HOMOGLYPH_WORD = re.compile(
     r"\w*[" + "".join(sorted(_HOMOGLYPH_CHARS)) + r"]\w*"
 )
+_HOMOGLYPH_ANY = re.compile("[" + "".join(sorted(_HOMOGLYPH_CHARS)) + "]")  # cheap pre-check
 
 
 def _fold_homoglyphs(text: str) -> str:
@@ -130,10 +136,14 @@ def _fold_homoglyphs(text: str) -> str:
             return word.translate(_HOMOGLYPH)
         return word
 
+    if not _HOMOGLYPH_ANY.search(text):
+        return text
     return _HOMOGLYPH_WORD.sub(fold, text)  # only words holding a look-alike
 
 
 def _join_spaced(text: str) -> str:
+    if not _SPACED_FAST.search(text):
+        return text
     return _SPACED.sub(lambda m: _SPACED_SEP.sub("", m.group(0)), text)
 
 
@@ -210,23 +220,64 @@ def _default_unmasker() -> _Unmasker:
     return _DEFAULT_UNMASKER
 
 
-def _fix_tokens(text: str, unmask: _Unmasker) -> str:
-    def fix(m: re.Match[str]) -> str:
-        tok = m.group(0)
-        if tok.isalpha():
-            return tok
-        core, trail = _TRAIL_PUNCT.match(tok).groups()  # type: ignore[union-attr]
-        if not core or core.isalpha() or _HANDLE.match(core):
-            return tok
-        if _MASKED.match(core):
-            filled = unmask(core)
-            if filled is not None:
-                return filled + trail
-        if _LEETABLE.match(core) and not _NUMERIC.match(core):
-            return core.translate(_LEET) + trail
+def _fix_token(tok: str, unmask: _Unmasker) -> str:
+    if tok.isalpha():
         return tok
+    core, trail = _TRAIL_PUNCT.match(tok).groups()  # type: ignore[union-attr]
+    if not core or core.isalpha() or _HANDLE.match(core):
+        return tok
+    if _MASKED.match(core):
+        filled = unmask(core)
+        if filled is not None:
+            return filled + trail
+    if _LEETABLE.match(core) and not _NUMERIC.match(core):
+        return core.translate(_LEET) + trail
+    return tok
 
-    return _CANDIDATE.sub(fix, text)
+
+def _fix_tokens(text: str, unmask: _Unmasker) -> str:
+    """Fix every token (maximal run of non-delimiters) holding a digit/symbol followed by a
+    letter. The pairs are found by the cheap ``_CANDIDATE_FAST`` scan, then widened to their
+    token (same result as ``_CANDIDATE.sub``, without trying a token match at every
+    position)."""
+    parts: list[str] = []
+    last = 0
+    for m in _CANDIDATE_FAST.finditer(text):
+        i = m.start()
+        if i < last:
+            continue  # inside the token just fixed
+        s = i
+        while s > last and not (text[s - 1].isspace() or text[s - 1] in _DELIM_CHARS):
+            s -= 1
+        e = _TOKEN_REST.match(text, i).end()  # type: ignore[union-attr]
+        parts.append(text[last:s])
+        parts.append(_fix_token(text[s:e], unmask))
+        last = e
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _unicode_steps(text: str) -> str:
+    """Steps 1-2 (NFKC, invisible characters, accents, homoglyphs) of a non-ASCII text."""
+    text = _fold_homoglyphs(text)  # before NFKC too: it maps some look-alikes elsewhere
+    text = unicodedata.normalize("NFKC", text)
+    text = _WS_INVISIBLE.sub("", text)
+    text = _strip_marks(text)
+    if not text.isascii():
+        text = _fold_homoglyphs(text)
+    return text
+
+
+def _ascii_steps(text: str, unmasker: _Unmasker | None) -> str:
+    """Steps 3-7 (spaced letters, leetspeak, masks, repeats, lowercase)."""
+    text = _join_spaced(text)
+    if _CANDIDATE_FAST.search(text):
+        text = _fix_tokens(text, unmasker or _default_unmasker())
+    if _REPEAT_FAST.search(text):
+        text = _REPEAT.sub(r"\1\1", text)
+    return text.lower()
 
 
 def normalize(text: str, *, unmasker: _Unmasker | None = None) -> str:
@@ -234,18 +285,8 @@ def normalize(text: str, *, unmasker: _Unmasker | None = None) -> str:
     if not text:
         return ""
     if not text.isascii():
-        text = _fold_homoglyphs(text)  # before NFKC too: it maps some look-alikes elsewhere
-        text = unicodedata.normalize("NFKC", text)
-        text = _WS_INVISIBLE.sub("", text)
-        text = _strip_marks(text)
-        if not text.isascii():
-            text = _fold_homoglyphs(text)
-    text = _join_spaced(text)
-    if _CANDIDATE_FAST.search(text):
-        text = _fix_tokens(text, unmasker or _default_unmasker())
-    if _REPEAT_FAST.search(text):
-        text = _REPEAT.sub(r"\1\1", text)
-    return text.lower()
+        text = _unicode_steps(text)
+    return _ascii_steps(text, unmasker)
 
 
 class TextNormalizer(BaseEstimator, TransformerMixin):

@@ -237,15 +237,45 @@ def test_word_char_ngrams_match_sklearn_char_wb():
     B = ref.transform(HELD_OUT_CIVIL)
     order = [ref.vocabulary_[g] for g in ours.get_feature_names_out()]
     np.testing.assert_allclose(A.toarray(), B[:, order].toarray(), atol=1e-5)
-    # second call hits the word cache and gives the same matrix
-    np.testing.assert_allclose(ours.transform(HELD_OUT_CIVIL).toarray(), A.toarray())
-    # a fresh unpickled copy starts from the shipped warm cache of frequent training words
+    # odd words: longer than max_word_len, non-BMP characters, one-letter words, empty text
+    odd = ["x " + "a" * 60 + " \U0001F600ok\U0001F600 caf\u00e9", "", "a b c"]
+    ours2 = inc.WordCharNgrams(ngram_range=(2, 5), min_df=1, max_word_len=10**6).fit(odd + texts)
+    ref2 = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), lowercase=False, sublinear_tf=True
+    ).fit(odd + texts)
+    order2 = [ref2.vocabulary_[g] for g in ours2.get_feature_names_out()]
+    np.testing.assert_allclose(
+        ours2.transform(odd).toarray(), ref2.transform(odd)[:, order2].toarray(), atol=1e-5
+    )
+    # an unpickled copy (vocabulary stored as one string) gives the same matrix
     fresh = pickle.loads(pickle.dumps(ours))
-    assert "_cache" not in fresh.__dict__
-    B2 = fresh.transform([t for t, *_ in UNCIVIL[:5]] + ["aaaa bbbb reeeally"])
-    A2 = ours.transform([t for t, *_ in UNCIVIL[:5]] + ["aaaa bbbb reeeally"])
-    np.testing.assert_allclose(B2.toarray(), A2.toarray(), atol=1e-6)
-    assert len(fresh._cache) >= 5
+    assert "_lookup" not in fresh.__dict__
+    batch = [t for t, *_ in UNCIVIL[:5]] + ["aaaa bbbb reeeally"]
+    np.testing.assert_allclose(
+        fresh.transform(batch).toarray(), ours.transform(batch).toarray(), atol=1e-6
+    )
+    assert ours.transform([]).shape == (0, len(ours.idf_))
+    # the word-row cache (batches sharing words, chunk merges) changes nothing
+    plain = pickle.loads(pickle.dumps(ours)).set_params(cache_words=0)
+    cached = pickle.loads(pickle.dumps(ours))
+    for i in range(20):  # > 16 chunks: merged once
+        b = [texts[(i + j) % len(texts)] + f" w{i}" for j in range(4)] + HELD_OUT_CIVIL[i % 2 :]
+        np.testing.assert_allclose(
+            cached.transform(b).toarray(), plain.transform(b).toarray(), atol=1e-6
+        )
+    assert len(cached._wcache[1]) <= 16 and "_wcache" not in plain.__dict__
+
+
+def test_word_char_ngrams_whole_words_and_truncation():
+    texts = ["Idiot! you idiot, " + "z" * 50, "(idiot) and more words", "Fine words here"]
+    wc = inc.WordCharNgrams(ngram_range=(2, 5), min_df=1, whole_words=True, max_word_len=40)
+    X = wc.fit_transform(texts)
+    # the vectorised transform reproduces the string n-grams of fit
+    np.testing.assert_allclose(wc.transform(texts).toarray(), X.toarray(), atol=1e-6)
+    assert "\x01idiot" in wc.vocabulary_ and "\x01" + "z" * 40 in wc.vocabulary_
+    j = wc.vocabulary_["\x01idiot"]
+    assert (wc.transform(["idiot!!"])[:, j].toarray() > 0).all()
+    assert (wc.transform(["idiots"])[:, j].toarray() == 0).all()
 
 
 def test_ece_and_threshold_helpers():
