@@ -139,6 +139,7 @@ class Page:
     title: str
     elements: list[Element]
     blocks: list[Block]
+    ntoks: list[int] | None = None  # word counts of the blocks, set by features.block_rows
 
     def ancestors(self, idx: int, limit: int = 1000) -> list[int]:
         out = []
@@ -169,9 +170,28 @@ _NESTING = re.compile(
 )
 
 
+# the tag names of _NESTING, for an exact-name lookup after one cheap tag-name regex
+_NEST_NAMES = frozenset(
+    _NESTING.pattern.split("(?:", 1)[1]
+    .split(")", 1)[0]
+    .replace("h[1-6]", "h1|h2|h3|h4|h5|h6")
+    .split("|")
+)
+_TAG_NAME = re.compile(r"<(/?)([a-zA-Z]\w*)")
+
 # A tag with thousands of attributes (parsers check duplicates in quadratic time).
-_HUGE_TAG_HINT = re.compile(r"<[a-zA-Z][^<>]{4000}")
 _HUGE_TAG = re.compile(r"<([a-zA-Z][\w:-]{0,30})[^<>]{4000,}>?")
+_HUGE = 4000
+
+
+def _maybe_huge_tag(raw: np.ndarray) -> bool:
+    """Whether some ``<`` is followed by 4000 bytes without ``<`` or ``>`` (a cheap superset)."""
+    delim = np.flatnonzero((raw == 60) | (raw == 62))
+    if not len(delim):
+        return False
+    ends = np.append(delim[1:], len(raw))
+    opens = raw[delim] == 60
+    return bool(((ends - delim)[opens] > _HUGE).any())
 
 
 def flatten_deep(html: str, max_depth: int, name: str | None = None) -> str:
@@ -180,12 +200,16 @@ def flatten_deep(html: str, max_depth: int, name: str | None = None) -> str:
     HTML parsers spend quadratic time on pathological nesting (10,000 unclosed ``<div>``);
     a running count of opening and closing tags finds it in linear time first.
     """
-    if _HUGE_TAG_HINT.search(html):
+    raw = np.frombuffer(html.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    if _maybe_huge_tag(raw):
         html = _HUGE_TAG.sub(r"<\1>", html)
-    found = _NESTING.findall(html)
-    if len(found) <= max_depth:
+    if int(np.count_nonzero(raw == 60)) <= max_depth:
         return html
-    steps = np.fromiter((-1 if f else 1 for f in found), dtype=np.int32, count=len(found))
+    names = _NEST_NAMES
+    flags = "".join([s or "+" for s, t in _TAG_NAME.findall(html) if t.lower() in names])
+    if len(flags) <= max_depth:
+        return html
+    steps = np.where(np.frombuffer(flags.encode("ascii"), dtype=np.uint8) == 47, -1, 1)
     depth = np.cumsum(steps)
     deepest = int(depth.max())
     if deepest <= max_depth:
@@ -224,9 +248,16 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
     blocks: list[Block] = []
     if root is None:
         return Page(title, elements, blocks)
-    # stack entries: (mem_id, element index, is_block, skip, in_link, nearest block element)
-    stack: list[tuple[int, int, bool, bool, bool, int]] = []
+    # stack entries: (mem_id, element index, is_block, skip, in_link, nearest block element);
+    # the bottom entry stands for the document node and is never popped
+    doc = root.parent
+    top = (doc.mem_id if doc is not None else 0, -1, False, False, False, -1)
+    stack: list[tuple[int, int, bool, bool, bool, int]] = [top]
+    top_id = top[0]
+    pop = stack.pop
+    push = stack.append
     parts: list[str] = []
+    add = parts.append
     cur_elem = -1
     link = 0
     inline: list[int] = []
@@ -234,62 +265,68 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
     append_block = blocks.append
     append_el = elements.append
     block_tags, skip_tags = BLOCK_TAGS, SKIP_TAGS
-    top_id = -1
-    top = None
+    check = deadline.check if deadline is not None else None
 
     for node in root.traverse(include_text=True):
         count += 1
-        if deadline is not None and not count & 1023:
-            deadline.check()
+        if not count & 1023 and check is not None:
+            check()
         parent = node.parent
         pid = parent.mem_id if parent is not None else 0
         if pid != top_id:
             closed_block = False
-            while stack and stack[-1][0] != pid:
-                closed_block |= stack.pop()[2]
-            top = stack[-1] if stack else None
-            top_id = top[0] if top else -1
+            while len(stack) > 1 and stack[-1][0] != pid:
+                closed_block |= pop()[2]
+            top = stack[-1]
+            top_id = top[0]
             if closed_block:
                 if parts:
                     text = _clean("".join(parts))
                     if text:
                         append_block(Block(text, cur_elem, link, tuple(inline)))
                     parts = []
+                    add = parts.append
                     link = 0
                     inline = []
-                cur_elem = top[5] if top else -1
+                cur_elem = top[5]
         tag = node.tag
         if tag == "-text":
-            if top is not None and top[3]:
+            if top[3]:
                 continue
             t = node.text_content
-            if not t:
-                continue
-            parts.append(t)
-            if top is not None and top[4]:
-                link += len(t.strip())
+            if t:
+                add(t)
+                if top[4]:
+                    link += len(t.strip())
             continue
         if tag is None or tag[0] == "-":
             continue
         if tag == "br":
-            parts.append("\n")
+            add("\n")
             continue
-        skip = (top is not None and top[3]) or tag in skip_tags
-        in_link = (top is not None and top[4]) or tag == "a"
+        skip = top[3] or tag in skip_tags
+        parent_idx = top[1]
+        if skip:
+            push((node.mem_id, parent_idx, False, True, top[4], top[5]))
+            top = stack[-1]
+            top_id = top[0]
+            continue
         is_block = tag in block_tags
-        depth = len(stack)
-        parent_idx = top[1] if top is not None else -1
-        if depth < max_depth and not skip:
+        depth = len(stack) - 1
+        if depth < max_depth:
             attrs = node.attributes
-            c, i = attrs.get("class"), attrs.get("id")
+            c = attrs.get("class")
+            i = attrs.get("id")
             cls = f"{c} {i}" if c and i else (c or i or "")
             extra = _NO_EXTRA
             if tag == "time" and attrs.get("datetime"):
                 extra = {"datetime": attrs.get("datetime")}
-            if "hidden" in attrs or "display:none" in (attrs.get("style") or "").replace(" ", ""):
+            if "hidden" in attrs or (
+                "style" in attrs and "display:none" in (attrs["style"] or "").replace(" ", "")
+            ):
                 skip = True
+            idx = len(elements)
             append_el(Element(tag, cls, attr_tokens(cls), parent_idx, depth, extra))
-            idx = len(elements) - 1
         else:
             idx = parent_idx
             is_block = False
@@ -299,16 +336,18 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
                 if text:
                     append_block(Block(text, cur_elem, link, tuple(inline)))
                 parts = []
+                add = parts.append
                 link = 0
                 inline = []
             cur_elem = idx
-        elif idx != parent_idx and not skip:
-            inline.append(idx)
-        nearest = idx if is_block else (top[5] if top is not None else -1)
-        entry = (node.mem_id, idx, is_block, skip, in_link, nearest)
-        stack.append(entry)
-        top = entry
-        top_id = entry[0]
+            nearest = idx
+        else:
+            if idx != parent_idx and not skip:
+                inline.append(idx)
+            nearest = top[5]
+        top = (node.mem_id, idx, is_block, skip, top[4] or tag == "a", nearest)
+        push(top)
+        top_id = top[0]
     if parts:
         text = _clean("".join(parts))
         if text:

@@ -9,9 +9,10 @@ relative to the first "comments" anchor. Labels come from aligning blocks to the
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
+
+import numpy as np
 
 from stance.splitter.blocks import Block, Page
 from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, has_date, is_prompt
@@ -72,174 +73,278 @@ def _elem_sig(tag: str, tokens: tuple[str, ...]) -> str:
     return got
 
 
-def _shape(text: str, words: list[str]) -> dict:
-    n = len(words)
-    chars = max(len(text), 1)
-    return {
-        "n": n,
-        "punct": (
-            text.count(".")
-            + text.count(",")
-            + text.count(";")
-            + text.count(":")
-            + text.count("!")
-            + text.count("?")
-        )
-        / max(n, 1),
-        "digits": len(_DIGIT.findall(text[:400])) / min(chars, 400),
-        "upper": len([w for w in words[:60] if w[:1].isupper()]) / max(min(n, 60), 1),
-        "end": text.rstrip()[-1:] in ".!?\"'”)",
-    }
-
-
-def _anc_features(els, anc: list[int]) -> dict:
-    """Markup features of a block's ancestors (shared by all blocks under one parent)."""
-    f = {}
-    for k, a in enumerate(anc[1:10], start=1):
-        e = els[a]
-        if k <= 2:
-            f[f"pt{k}=" + e.tag] = 1.0
-        for tok in e.tokens:
-            f["a=" + tok] = 1.0
-            if k <= 3:
-                f["a3=" + tok] = 1.0
-    return f
-
-
 def text_page(lines: list[str]) -> Page:
     """A plain-text dump as a Page: one block per non-empty line, no markup."""
     return Page("", [], [Block(s, -1, 0, ()) for s in (ln.strip() for ln in lines) if s])
 
 
-# neighbour feature names and offsets
-_NEIGHBOURS = tuple(
-    (d + "_log_n", d + "_link", d + "_none", j)
-    for d, j in (("p", -1), ("n", 1), ("p2", -2), ("n2", 2))
+#: Numeric features, in column order (a row's value is 0.0 where the old dict had no key).
+NUMERIC = (
+    "bias",
+    "log_n",
+    "n_le_3",
+    "n_ge_20",
+    "n_ge_60",
+    "link",
+    "link_hi",
+    "punct",
+    "digits",
+    "upper",
+    "end_punct",
+    "date",
+    "ui",
+    "prompt",
+    "head",
+    "pos",
+    "cpos",
+    "rel_big",
+    "after_attr",
+    "after_head",
+    "before_both",
+    "sig_rep",
+    "sig_share",
+    "title_overlap",
+    "p_log_n",
+    "p_link",
+    "p_none",
+    "n_log_n",
+    "n_link",
+    "n_none",
+    "p2_log_n",
+    "p2_link",
+    "p2_none",
+    "n2_log_n",
+    "n2_link",
+    "n2_none",
+    "depth",
 )
+_COL = {name: j for j, name in enumerate(NUMERIC)}
+_NEIGHBOURS = (("p", -1), ("n", 1), ("p2", -2), ("n2", 2))
+_PUNCT = ".,;:!?"
+_END = ".!?\"'”)"
+
+
+class BlockRows:
+    """The features of a page's blocks, kept as arrays instead of one dict per block.
+
+    ``num`` is an (n_blocks, len(NUMERIC)) float array; ``ind[i]`` is a tuple of groups of
+    indicator feature names (value 1.0) of block ``i``: names are distinct within a row, and
+    blocks under the same markup share one group object. ``prefix`` goes before every name
+    ("T:" for plain-text dumps). ``to_dicts()`` gives the feature dicts the Pipeline hashes.
+    """
+
+    __slots__ = ("num", "ind", "prefix")
+
+    def __init__(self, num: np.ndarray, ind: list[tuple], prefix: str = ""):
+        self.num = num
+        self.ind = ind
+        self.prefix = prefix
+
+    def __len__(self) -> int:
+        return len(self.ind)
+
+    def to_dicts(self) -> list[dict]:
+        pre = self.prefix
+        names = [pre + k for k in NUMERIC]
+        rows = []
+        for vals, groups in zip(self.num.tolist(), self.ind):
+            f = {k: v for k, v in zip(names, vals) if v}
+            for g in groups:
+                for k in g:
+                    f[pre + k] = 1.0
+            rows.append(f)
+        return rows
 
 
 def page_features(page: Page, text: bool = False) -> list[dict]:
-    """One feature dict per block of ``page``.
+    """One feature dict per block of ``page`` (see ``block_rows``)."""
+    return block_rows(page, text).to_dicts()
+
+
+def block_rows(page: Page, text: bool = False) -> BlockRows:
+    """The features of every block of ``page``.
 
     ``text=True`` marks a plain-text dump (no markup): its features get their own weights
-    (keys prefixed ``T:``), so one pipeline serves both readers.
+    (names prefixed ``T:``), so one pipeline serves both readers.
     """
     blocks = page.blocks
     nb = len(blocks)
+    num = np.zeros((nb, len(NUMERIC)))
     if not nb:
-        return []
+        return BlockRows(num, [], "T:" if text else "")
     els = page.elements
-    words = [_WORD.findall(b.text) for b in blocks]
-    ntoks = [len(w) for w in words]
-    total = max(sum(ntoks), 1)
-    link_d = [min(b.link_chars / max(len(b.text), 1), 1.0) for b in blocks]
+    title_words = set(w.lower() for w in _WORD.findall(page.title))
+    n_title = len(title_words)
+    findall = _WORD.findall
+    digit_findall = _DIGIT.findall
+    ui_match = UI_LINE.match
+    head_match = COMMENTS_HEADER.match
+    ntoks = []
+    lens = []
+    links = []
+    shape = []  # punct, digits, upper, end, date, ui, head, title_overlap
+    word_groups = []
+    anchor_head = nb
+    for i, b in enumerate(blocks):
+        t = b.text
+        w = findall(t)
+        n = len(w)
+        ntoks.append(n)
+        lens.append(len(t))
+        links.append(b.link_chars)
+        head = n <= 12 and head_match(t) is not None
+        if anchor_head == nb and (head or (n <= 12 and is_prompt(t))):
+            anchor_head = i
+        firsts = "".join([x[0] for x in w[:60]])
+        shape.append(
+            (
+                sum(map(t.count, _PUNCT)),
+                len(digit_findall(t[:400])),
+                sum(map(str.isupper, firsts)),
+                t.rstrip()[-1:] in _END,
+                n <= 25 and has_date(t),
+                ui_match(t) is not None,
+                head,
+                len(title_words.intersection([x.lower() for x in w])) / n_title
+                if n_title and n
+                else 0.0,
+            )
+        )
+        if n <= 6:
+            word_groups.append(tuple(dict.fromkeys(["w=" + x.lower() for x in w])))
+        elif w:
+            word_groups.append(("fw=" + w[0].lower(), "lw=" + w[-1].lower()))
+        else:
+            word_groups.append(())
+    n_arr = np.asarray(ntoks, dtype=np.float64)
+    len_arr = np.maximum(np.asarray(lens, dtype=np.float64), 1.0)
+    link_d = np.minimum(np.asarray(links, dtype=np.float64) / len_arr, 1.0)
+    sh = np.asarray(shape, dtype=np.float64)
+    total = max(float(n_arr.sum()), 1.0)
+    log_n = np.log1p(n_arr)
+    c = _COL
+    num[:, c["bias"]] = 1.0
+    num[:, c["log_n"]] = log_n
+    num[:, c["n_le_3"]] = n_arr <= 3
+    num[:, c["n_ge_20"]] = n_arr >= 20
+    num[:, c["n_ge_60"]] = n_arr >= 60
+    num[:, c["link"]] = link_d
+    num[:, c["link_hi"]] = link_d > 0.5
+    num[:, c["punct"]] = np.minimum(sh[:, 0] / np.maximum(n_arr, 1.0), 1.0)
+    num[:, c["digits"]] = sh[:, 1] / np.minimum(len_arr, 400.0)
+    num[:, c["upper"]] = sh[:, 2] / np.maximum(np.minimum(n_arr, 60.0), 1.0)
+    num[:, c["end_punct"]] = sh[:, 3]
+    num[:, c["date"]] = sh[:, 4]
+    num[:, c["ui"]] = sh[:, 5]
+    num[:, c["head"]] = sh[:, 6]
+    num[:, c["title_overlap"]] = sh[:, 7]
+    idx = np.arange(nb, dtype=np.float64)
+    num[:, c["pos"]] = idx / nb
+    num[:, c["cpos"]] = (np.cumsum(n_arr) - n_arr) / total
+    biggest = n_arr.max()
+    if biggest:
+        num[:, c["rel_big"]] = n_arr / biggest
+    for d, j in _NEIGHBOURS:
+        lo, hi = max(-j, 0), nb - max(j, 0)  # rows whose neighbour i + j exists
+        if lo < hi:
+            num[lo:hi, c[d + "_log_n"]] = log_n[lo + j : hi + j]
+            num[lo:hi, c[d + "_link"]] = link_d[lo + j : hi + j]
+        num[:lo, c[d + "_none"]] = 1.0
+        num[max(hi, 0) :, c[d + "_none"]] = 1.0
+    # markup: signatures, ancestors, the first block under comment-ish markup
+    anchor_attr = nb
+    if els:
+        # distance from each element up to the nearest element with a comment-ish token
+        # (parents come before their children in ``elements``)
+        far = 1 << 30
+        cdist = []
+        isdisjoint = _COMMENT_TOKENS.isdisjoint
+        for el in els:
+            if el.tokens and not isdisjoint(el.tokens):
+                cdist.append(0)
+            else:
+                cdist.append(cdist[el.parent] + 1 if el.parent >= 0 else far)
     sig_of: dict[int, str] = {}
+    anc_groups: dict[int, tuple] = {}
     sigs = []
-    for b in blocks:
-        sg = sig_of.get(b.elem)
+    ind = []
+    depth = num[:, c["depth"]]
+    for i, b in enumerate(blocks):
+        e = b.elem
+        if e < 0:
+            sigs.append("")
+            ind.append((word_groups[i],))
+            continue
+        own = els[e]
+        sg = sig_of.get(e)
         if sg is None:
-            sg = sig_of[b.elem] = signature(page, b.elem)
+            sg = sig_of[e] = signature(page, e)
         sigs.append(sg)
+        if anchor_attr == nb and cdist[e] < 12:
+            anchor_attr = i
+        depth[i] = min(own.depth, 60) / 60
+        ag = anc_groups.get(own.parent)
+        if ag is None:
+            ag = anc_groups[own.parent] = _anc_names(els, own.parent)
+        groups = [_own_names(own.tag, own.tokens), ag, word_groups[i]]
+        if b.inline:
+            groups.append(_inline_names(tuple((els[a].tag, els[a].tokens) for a in b.inline)))
+        ind.append(tuple(groups))
     sig_count = Counter(sigs)
-    sig_tokens = Counter()
+    sig_tokens: Counter = Counter()
     for s, n in zip(sigs, ntoks):
         sig_tokens[s] += n
-    # first block with a comment-ish ancestor, and first "N comments" header
-    anchor_attr = nb
-    anchor_head = nb
-    anc_cache: dict[int, list[int]] = {}
-    elem_cache: dict[int, dict] = {}
-    no_comment_anc: set[int] = set()
-    prompt = [False] * nb
-    for i, b in enumerate(blocks):
-        anc = anc_cache.get(b.elem)
-        if anc is None:
-            anc = page.ancestors(b.elem, 12) if b.elem >= 0 else []
-            anc_cache[b.elem] = anc
-        if anchor_attr == nb and b.elem not in no_comment_anc:
-            if any(_COMMENT_TOKENS.intersection(els[a].tokens) for a in anc):
-                anchor_attr = i
-            else:
-                no_comment_anc.add(b.elem)
-        if (
-            anchor_head == nb
-            and ntoks[i] <= 12
-            and (COMMENTS_HEADER.match(b.text) or is_prompt(b.text))
-        ):
-            anchor_head = i
-    biggest = max(ntoks)
-    cum = 0
-    rows = []
-    title_words = set(w.lower() for w in _WORD.findall(page.title))
-    log_n = [math.log1p(n) for n in ntoks]
-    for i, b in enumerate(blocks):
-        w = words[i]
-        n = ntoks[i]
-        text_ = b.text
-        sh = _shape(text_, w)
-        sg = sigs[i]
-        f: dict[str, float] = {"bias": 1.0}
-        f["log_n"] = log_n[i]
-        f["n_le_3"] = float(n <= 3)
-        f["n_ge_20"] = float(n >= 20)
-        f["n_ge_60"] = float(n >= 60)
-        f["link"] = link_d[i]
-        f["link_hi"] = float(link_d[i] > 0.5)
-        f["punct"] = min(sh["punct"], 1.0)
-        f["digits"] = sh["digits"]
-        f["upper"] = sh["upper"]
-        f["end_punct"] = float(sh["end"])
-        f["date"] = float(n <= 25 and has_date(text_))
-        f["ui"] = float(UI_LINE.match(text_) is not None)
-        f["prompt"] = float(prompt[i])
-        f["head"] = float(n <= 12 and COMMENTS_HEADER.match(text_) is not None)
-        f["pos"] = i / nb
-        f["cpos"] = cum / total
-        f["rel_big"] = n / biggest if biggest else 0.0
-        f["after_attr"] = float(i >= anchor_attr)
-        f["after_head"] = float(i >= anchor_head)
-        f["before_both"] = float(i < anchor_attr and i < anchor_head)
-        f["sig_rep"] = math.log1p(sig_count[sg])
-        f["sig_share"] = sig_tokens[sg] / total
-        cum += n
-        if title_words and n:
-            f["title_overlap"] = len(title_words.intersection(map(str.lower, w))) / len(
-                title_words
-            )
-        for d_log, d_link, d_none, j in _NEIGHBOURS:
-            j += i
-            if 0 <= j < nb:
-                f[d_log] = log_n[j]
-                f[d_link] = link_d[j]
-            else:
-                f[d_none] = 1.0
-        if b.elem >= 0:
-            anc = anc_cache[b.elem]
-            own = els[b.elem]
-            f["t=" + own.tag] = 1.0
-            f["depth"] = min(own.depth, 60) / 60
-            for tok in own.tokens:
-                f["s=" + tok] = 1.0
-            key = own.parent
-            ef = elem_cache.get(key)
-            if ef is None:
-                ef = elem_cache[key] = _anc_features(els, anc)
-            f.update(ef)
-            for a in b.inline:
-                e = els[a]
-                f["i=" + e.tag] = 1.0
-                for tok in e.tokens:
-                    f["i=" + tok] = 1.0
-        if n <= 6:
-            for x in w:
-                f["w=" + x.lower()] = 1.0
-        elif w:
-            f["fw=" + w[0].lower()] = 1.0
-            f["lw=" + w[-1].lower()] = 1.0
-        if text:
-            f = {"T:" + k: v for k, v in f.items()}
-        rows.append(f)
-    return rows
+    num[:, c["sig_rep"]] = np.log1p([sig_count[s] for s in sigs])
+    num[:, c["sig_share"]] = np.asarray([sig_tokens[s] for s in sigs], dtype=np.float64) / total
+    num[anchor_attr:, c["after_attr"]] = 1.0
+    num[anchor_head:, c["after_head"]] = 1.0
+    num[: min(anchor_attr, anchor_head), c["before_both"]] = 1.0
+    page.ntoks = ntoks
+    return BlockRows(num, ind, "T:" if text else "")
+
+
+def _anc_names(els, idx: int) -> tuple[str, ...]:
+    """Markup feature names of a block's ancestors from its parent ``idx`` up (9 levels)."""
+    out = []
+    k = 1
+    while idx >= 0 and k < 10:
+        e = els[idx]
+        if k <= 2:
+            out.append(f"pt{k}=" + e.tag)
+        for tok in e.tokens:
+            out.append("a=" + tok)
+            if k <= 3:
+                out.append("a3=" + tok)
+        idx = e.parent
+        k += 1
+    return tuple(dict.fromkeys(out))
+
+
+_OWN: dict[tuple, tuple[str, ...]] = {}
+_INLINE: dict[tuple, tuple[str, ...]] = {}
+
+
+def _own_names(tag: str, tokens: tuple[str, ...]) -> tuple[str, ...]:
+    key = (tag, tokens)
+    got = _OWN.get(key)
+    if got is None:
+        got = tuple(dict.fromkeys(["t=" + tag] + ["s=" + t for t in tokens]))
+        if len(_OWN) < 20000:
+            _OWN[key] = got
+    return got
+
+
+def _inline_names(key: tuple) -> tuple[str, ...]:
+    got = _INLINE.get(key)
+    if got is None:
+        names = []
+        for tag, tokens in key:
+            names.append("i=" + tag)
+            names += ["i=" + t for t in tokens]
+        got = tuple(dict.fromkeys(names))
+        if len(_INLINE) < 20000:
+            _INLINE[key] = got
+    return got
 
 
 # ----------------------------------------------------------------------------- labels

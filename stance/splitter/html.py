@@ -9,7 +9,7 @@ import numpy as np
 
 from stance.splitter.blocks import Page, parse
 from stance.splitter.decode import Deadline
-from stance.splitter.features import _COMMENT_TOKENS, page_features
+from stance.splitter.features import _COMMENT_TOKENS, block_rows
 from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, is_prompt
 from stance.splitter.text import is_chrome
 from stance.splitter.thread import build_records
@@ -62,7 +62,10 @@ def split_html(text: str, options, name: str, model=None) -> dict:
     title = find_title(page)
     article_blocks = [i for i, lab in enumerate(labels) if lab == 1]
     comment_blocks = [i for i, lab in enumerate(labels) if lab == 2]
-    ntok = sum(len(_WORD.findall(page.blocks[i].text)) for i in comment_blocks)
+    counts = page.ntoks
+    if counts is None:
+        counts = [len(_WORD.findall(b.text)) for b in page.blocks]
+    ntok = sum(counts[i] for i in comment_blocks)
     comments: list[dict] = []
     if ntok >= MIN_COMMENT_TOKENS:
         comments = build_records(page, comment_blocks)
@@ -95,7 +98,7 @@ def classify(page: Page, model=None) -> list[int]:
     if not page.blocks:
         return []
     if model is not None:
-        rows = page_features(page)
+        rows = block_rows(page)
         proba = _scorer(model).predict_proba(rows)
         classes = list(model.classes_)
         full = np.zeros((len(rows), 3))

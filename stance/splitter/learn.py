@@ -16,10 +16,21 @@ from collections import Counter
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from stance.splitter.features import _WORD, LABELS, label_page, page_features, text_page
+from stance.splitter.features import (
+    _WORD,
+    LABELS,
+    NUMERIC,
+    BlockRows,
+    block_rows,
+    label_page,
+    page_features,
+    text_page,
+)
 
 __all__ = [
     "BlockFeatures",
+    "BlockRows",
+    "block_rows",
     "FastScorer",
     "LABELS",
     "fit",
@@ -176,12 +187,66 @@ class FastScorer:
                 coef = coef / scale[None, :]
             self._w = np.ascontiguousarray(coef.T)
             self._b = np.asarray(clf.intercept_, dtype=np.float64)
+            self._str_hasher = FeatureHasher(
+                n_features=feats.n_features, input_type="string", alternate_sign=False
+            )
+            self._cols: dict[str, int] = {}
+            self._wnum: dict[str, np.ndarray] = {}
+            self._gcols: dict[str, dict[tuple, list[int]]] = {}
 
-    def predict_proba(self, rows: list[dict]) -> np.ndarray:
-        if not self._fast:
+    def _columns(self, names) -> list[int]:
+        """Hashed columns of feature names (memoised; FeatureHasher's own hashing)."""
+        cache = self._cols
+        new = [k for k in dict.fromkeys(names) if k not in cache]
+        if new:
+            X = self._str_hasher.transform([[k] for k in new])
+            for k, col in zip(new, X.indices.tolist()):
+                cache[k] = col
+            if len(cache) > 500000:
+                self._cols = {}
+        return [cache[k] for k in names]
+
+    def _scores(self, rows: BlockRows) -> np.ndarray:
+        pre = rows.prefix
+        wnum = self._wnum.get(pre)
+        if wnum is None:
+            cols = self._columns([pre + k for k in NUMERIC])
+            wnum = self._wnum[pre] = self._w[cols]
+        scores = rows.num @ wnum + self._b
+        # indicator features: one flat column list, one sparse product
+        gcols = self._gcols[pre] if pre in self._gcols else self._gcols.setdefault(pre, {})
+        if len(gcols) > 200000:
+            gcols.clear()
+        flat: list[int] = []
+        indptr = [0]
+        for groups in rows.ind:
+            for g in groups:
+                got = gcols.get(g)
+                if got is None:
+                    got = gcols[g] = self._columns([pre + k for k in g]) if g else []
+                flat.extend(got)
+            indptr.append(len(flat))
+        if flat:
+            from scipy.sparse import csr_matrix
+
+            X = csr_matrix(
+                (np.ones(len(flat)), np.asarray(flat, dtype=np.int32), np.asarray(indptr)),
+                shape=(len(rows), self._w.shape[0]),
+            )
+            scores += X @ self._w
+        return scores
+
+    def predict_proba(self, rows) -> np.ndarray:
+        """Rows: a ``BlockRows`` (fast path) or a list of feature dicts."""
+        if isinstance(rows, BlockRows):
+            if not self._fast:
+                return self.pipe.predict_proba(rows.to_dicts())
+            scores = self._scores(rows)
+        elif not self._fast:
             return self.pipe.predict_proba(rows)
-        X = self._hasher.transform(rows)
-        scores = X @ self._w + self._b
+        else:
+            X = self._hasher.transform(rows)
+            scores = X @ self._w + self._b
         if scores.shape[1] == 1:  # binary
             p = 1.0 / (1.0 + np.exp(-np.clip(scores[:, 0], -500, 500)))
             return np.column_stack([1 - p, p])

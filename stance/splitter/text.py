@@ -535,14 +535,14 @@ MIN_COMMENT_TOKENS = 12
 
 def line_labels(lines: list[str], model) -> list[int]:
     """0 other, 1 article, 2 comment for every line (blank lines get 0), by the block model."""
-    from stance.splitter.features import page_features, text_page
+    from stance.splitter.features import block_rows, text_page
     from stance.splitter.html import _scorer, smooth
 
     idx = [i for i, ln in enumerate(lines) if ln.strip()]
     out = [0] * len(lines)
     if not idx:
         return out
-    rows = page_features(text_page([lines[i] for i in idx]), text=True)
+    rows = block_rows(text_page([lines[i] for i in idx]), text=True)
     scorer = _scorer(model)
     proba = scorer.predict_proba(rows)
     full = np.zeros((len(rows), 3))

@@ -11,7 +11,7 @@ import pytest
 
 from stance.splitter import fit, split
 from stance.splitter.blocks import parse
-from stance.splitter.features import label_page, page_features
+from stance.splitter.features import block_rows, label_page, page_features, text_page
 from stance.splitter.learn import BlockFeatures, FastScorer, make_pipeline
 
 WORDS = [
@@ -120,6 +120,17 @@ def test_pipeline_learns_blocks_and_pickles(tmp_path):
     again = joblib.load(path)
     assert np.allclose(again.predict_proba(Xt), pipe.predict_proba(Xt))
     assert np.allclose(FastScorer(again).predict_proba(Xt), pipe.predict_proba(Xt))
+    # the array rows the readers use score exactly like the feature dicts used in training
+    fast = FastScorer(again)
+    for html, _, _ in test[:3]:
+        page = parse(html)
+        rows = block_rows(page)
+        assert len(rows) == len(page.blocks)
+        want = pipe.predict_proba(page_features(page))
+        assert np.allclose(fast.predict_proba(rows), want, atol=1e-9)
+        text_rows = block_rows(text_page([b.text for b in page.blocks]), text=True)
+        want = pipe.predict_proba(page_features(text_page([b.text for b in page.blocks]), True))
+        assert np.allclose(fast.predict_proba(text_rows), want, atol=1e-9)
     # the fitted model splits a new page into article and comment records
     html, art, _ = make_page(rng, comments=True)
     res = split(html, model=again)
