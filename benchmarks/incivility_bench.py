@@ -18,7 +18,8 @@ Prints and (with --output) writes as JSON:
    Python process per system (start-up, model load, read JSONL, score, write JSONL), timed by
    wall clock: this model's incivility head alone; the full ``stance score`` CLI with every
    head on (stance toward a target included) when the model directory holds the other models;
-   and alt-profanity-check.
+   and alt-profanity-check. Also the in-process steady-state rate of both on the distinct dev
+   comments (2048-row batches after a warm-up batch; wall and CPU seconds).
 
 The model is ``<model-dir>/incivility.joblib``; ``--fit`` trains one first from
 ``training/incivility.toml`` (written to ``<model-dir>``) when none is there. Note that the
@@ -153,6 +154,35 @@ def throughput(dev, model_path: Path, model_dir: Path, rows: int, workdir: Path)
     return res
 
 
+def steady_state(dev, model_path: Path, batch: int = 2048) -> dict:
+    """In-process rate on the distinct dev comments, in batches, after one warm-up batch of
+    other text (a fresh copy of the model: no word seen before). Wall and CPU seconds."""
+    import joblib
+    import pandas as pd
+    from profanity_check import predict_prob
+
+    from stance.normalize import obfuscate
+
+    texts = dev["text"].astype(str).tolist()
+    rng = random.Random(0)
+    warm = [obfuscate(t, rng, rate=1.0) for t in texts[:256]]
+    pipe = joblib.load(model_path)
+    systems = {
+        "alt_profanity_check": lambda b: predict_prob(b),
+        "ours_incivility_head": lambda b: pipe.predict_proba(pd.DataFrame({"text": b})),
+    }
+    out = {}
+    for name, f in systems.items():
+        f(warm)
+        t0, c0 = time.perf_counter(), time.process_time()
+        for i in range(0, len(texts), batch):
+            f(texts[i : i + batch])
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        out[name] = {"rows": len(texts), "rows_per_s": round(len(texts) / wall, 1),
+                     "rows_per_cpu_s": round(len(texts) / cpu, 1)}
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", default=os.environ.get("STANCE_DATA_DIR"))
@@ -220,6 +250,7 @@ def main(argv=None) -> int:
             entry[sysname] = {"auc": a0, "auc_obfuscated": a1, "drop": a0 - a1}
         obf["domain"][name] = entry
     report["obfuscation"] = obf
+    report["steady_state"] = steady_state(dev, model_path)
     with tempfile.TemporaryDirectory() as tmp:
         report["throughput"] = throughput(dev, model_path, args.model_dir, args.rows, Path(tmp))
 
@@ -239,6 +270,9 @@ def main(argv=None) -> int:
         print(f"  {name:12s} ours {fmt(e['ours']['auc'])} -> {fmt(e['ours']['auc_obfuscated'])}"
               f"  alt-pc {fmt(e['alt_profanity_check']['auc'])} -> "
               f"{fmt(e['alt_profanity_check']['auc_obfuscated'])}")
+    print("throughput, steady state in process (distinct dev comments, fresh model copy):")
+    for name, r in report["steady_state"].items():
+        print(f"  {name:30s} {r}")
     print("throughput, whole process JSONL -> JSONL:")
     for name, r in report["throughput"].items():
         print(f"  {name:30s} {r}")

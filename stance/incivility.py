@@ -646,20 +646,34 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
 
     @staticmethod
     def _word_counts(texts: Sequence[str]):
-        """Text x distinct-word count matrix (words = whitespace tokens, as ``char_wb``)."""
+        """Text x distinct-word count matrix (words = whitespace tokens, as ``char_wb``).
+
+        The batch is split in one call, with a NUL token between texts marking the boundaries
+        (texts holding NUL characters are split one by one instead)."""
         from itertools import chain
 
         import pandas as pd
         from scipy import sparse
 
-        parts = list(map(str.split, texts))
-        lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        toks = np.fromiter(chain.from_iterable(parts), dtype=object, count=int(lens.sum()))
-        codes, uniques = pd.factorize(toks, sort=False)
+        n = len(texts)
+        joined = " \x00 ".join(texts)
+        if n > 1 and joined.count("\x00") == n - 1:
+            toks = joined.split()
+            codes, uniques = pd.factorize(np.array(toks, dtype=object), sort=False)
+            sep_code = codes[toks.index("\x00")]
+            is_sep = codes == sep_code
+            bounds = np.flatnonzero(is_sep)
+            lens = np.diff(np.concatenate([[-1], bounds, [len(codes)]])) - 1
+            codes = codes[~is_sep]
+        else:
+            parts = list(map(str.split, texts))
+            lens = np.fromiter(map(len, parts), dtype=np.int64, count=n)
+            toks_a = np.fromiter(chain.from_iterable(parts), dtype=object, count=int(lens.sum()))
+            codes, uniques = pd.factorize(toks_a, sort=False)
         indptr = np.concatenate([[0], np.cumsum(lens)])
         C = sparse.csr_matrix(
             (np.ones(len(codes), dtype=np.float32), codes.astype(np.int64), indptr),
-            shape=(len(texts), len(uniques)),
+            shape=(n, len(uniques)),
         )  # a word twice in a text: two entries, summed by every product with C
         return C, list(uniques)
 

@@ -167,27 +167,42 @@ class _Unmasker:
             by_len.setdefault(len(w), []).append(w)
         return {n: "\n".join(ws) for n, ws in by_len.items()}, dict(words)
 
-    @staticmethod
-    def _match(index: tuple[dict[int, str], dict[str, int]], low: str) -> list[tuple[str, int]]:
-        joined, counts = index
-        words = joined.get(len(low))
-        if not words:
+    def _match(self, name: str, low: str) -> list[tuple[str, int]]:
+        """Words of index ``name`` matching ``low`` (mask characters = any letter a-z), most
+        frequent first; compared as code point matrices (no regex to compile per token)."""
+        joined, counts = getattr(self, name)
+        n = len(low)
+        if n not in joined:
             return []
-        pat = "".join("[a-z]" if c in _MASK_CHARS else re.escape(c) for c in low)
-        hits = re.findall("^" + pat + "$", words, flags=re.M)
+        mats = self.__dict__.setdefault("_mats", {})
+        mat = mats.get((name, n))
+        if mat is None:
+            words = joined[n].split("\n")
+            raw = np.frombuffer(("".join(words)).encode("utf-32-le"), dtype=np.uint32)
+            codes = raw.reshape(len(words), n)
+            plain = bool(((codes >= 97) & (codes <= 122)).all())
+            mat = mats[(name, n)] = (codes, words, plain)
+        codes, words, plain = mat
+        sel = np.ones(len(words), dtype=bool)
+        for i, c in enumerate(low):
+            if c not in _MASK_CHARS:
+                sel &= codes[:, i] == ord(c)
+            elif not plain:
+                sel &= (codes[:, i] >= 97) & (codes[:, i] <= 122)
+        hits = [words[i] for i in np.flatnonzero(sel)]
         return sorted(((w, counts[w]) for w in hits), key=lambda wc: -wc[1])
 
     def __call__(self, token: str) -> str | None:
         low = token.lower()
         if low in self.memo:
             return self.memo[low]
-        hits = self._match(self.priority, low)
+        hits = self._match("priority", low)
         if len(hits) == 1:
             out: str | None = hits[0][0]
         elif hits:
             out = None
         else:
-            hits = self._match(self.counts, low)  # most frequent first
+            hits = self._match("counts", low)  # most frequent first
             ok = len(hits) == 1 or (len(hits) > 1 and hits[0][1] >= 3 * hits[1][1])
             out = hits[0][0] if ok else None
         if len(self.memo) > 100_000:
@@ -208,6 +223,7 @@ class _Unmasker:
             names = words.split("\n") if words else []
             setattr(self, k, (joined, dict(zip(names, counts.tolist()))))
         self.memo = {}
+        self._mats = {}
 
 
 _DEFAULT_UNMASKER: _Unmasker | None = None
