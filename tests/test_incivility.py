@@ -328,3 +328,16 @@ def test_dev_identical_to_train_is_refused():
     train = _frame(UNCIVIL, CIVIL)
     with pytest.raises(DataError, match="dev"):
         inc.fit(train, train, SMALL)
+
+
+def test_hash_table_lookups_match_a_dict():
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(0, 2**63, 5000, dtype=np.uint64))
+    keys[0] = 0  # 0 marks empty slots inside the table: still a valid key
+    table = inc._HashTable(keys, np.arange(len(keys)))
+    absent = rng.integers(0, 2**63, 3000, dtype=np.uint64)
+    queries = np.concatenate([keys, absent, keys[:50]])
+    ref = dict(zip(keys.tolist(), range(len(keys))))
+    expected = [ref.get(k, -1) for k in queries.tolist()]
+    assert table.get(queries).tolist() == expected
+    assert table.get(np.zeros(0, dtype=np.uint64)).tolist() == []
