@@ -332,14 +332,55 @@ class TextNormalizer(BaseEstimator, TransformerMixin):
                 counts.update(_WORD.findall(t.lower()))
         learned = {w: c for w, c in counts.items() if c >= self.min_count}
         self.unmasker_ = _Unmasker([*MASKED_WORDS, *self.lexicon], learned)
+        self.__dict__.pop("_memo", None)  # remembered tokens used the previous lexicon
         return self
 
     def transform(self, X) -> list[str]:
+        """The normalised texts, as their whitespace-separated tokens joined by one space.
+
+        The Unicode steps and the joining of spaced letters run on the text; the remaining
+        steps work inside a whitespace token, so each distinct token is normalised once and
+        remembered (not pickled; at most ``memo_size`` tokens, then the memo restarts): comment
+        streams repeat most tokens. The tokens are those of ``normalize(text).split()``.
+        """
         texts = _texts(X, self.column)
         if not self.enabled:
             return [t.lower() for t in texts]
         unmasker = getattr(self, "unmasker_", None) or _default_unmasker()
-        return [normalize(t, unmasker=unmasker) for t in texts]
+        memo = self.__dict__.get("_memo")
+        if memo is None or len(memo) > self.memo_size:
+            memo = self._memo = {}
+        get = memo.get
+        out = []
+        for t in texts:
+            if not t.isascii():
+                t = _unicode_steps(t)
+            if _SPACED_FAST.search(t):
+                t = _join_spaced(t)
+            toks = t.split()
+            norm = list(map(get, toks))
+            if None in norm:
+                for i, w in enumerate(toks):
+                    if norm[i] is None:
+                        norm[i] = memo[w] = _normalize_token(w, unmasker)
+            out.append(" ".join(norm))
+        return out
+
+    memo_size = 500_000
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_memo", None)
+        return state
+
+
+def _normalize_token(word: str, unmasker: _Unmasker) -> str:
+    """Steps 4-7 of ``normalize`` on one whitespace token (steps 1-3 ran on its text)."""
+    if _CANDIDATE_FAST.search(word):
+        word = _fix_tokens(word, unmasker)
+    if _REPEAT_FAST.search(word):
+        word = _REPEAT.sub(r"\1\1", word)
+    return word.lower()
 
 
 def _texts(X, column: str) -> list[str]:

@@ -116,3 +116,23 @@ def test_transformer_accepts_frames_series_and_lists_and_pickles():
 
 def test_disabled_transformer_only_lowercases():
     assert TextNormalizer(enabled=False).fit(None).transform(["F*CK"]) == ["f*ck"]
+
+
+def test_transformer_tokens_equal_normalize_tokens():
+    rng = random.Random(3)
+    base = [
+        "You are an IDIOT!!! and a m*r*n... (sh1t) [b***h] a**hole's",
+        "i d i o t, f.u.c.k   s-t-u-p-i-d\n\nnew line",
+        "Caf\u00e9 \u00bd \u2153 \uff49\uff44\uff49\uff4f\uff54 \u0456d\u0456\u043et st\u200bupid",
+        "U.S.A is 3rd at 10am; x@y.com \u2014 fine",
+        "",
+    ]
+    texts = base + [obfuscate(t, rng, rate=0.6) for t in base * 4]
+    tn = TextNormalizer(lexicon=("nitwit",)).fit(texts)
+    first = tn.transform(texts)
+    again = tn.transform(texts)  # from the token memo
+    for t, a, b in zip(texts, first, again):
+        expected = normalize(t, unmasker=tn.unmasker_).split()
+        assert a.split() == expected and b.split() == expected
+    assert "_memo" in tn.__dict__
+    assert "_memo" not in pickle.loads(pickle.dumps(tn)).__dict__
