@@ -107,3 +107,29 @@ def test_fit_refuses_missing_labels():
     df = toy_frame()
     with pytest.raises(DataError):
         reply.fit(df[df.reply_stance != "query"], None, SMALL)
+
+
+def test_default_model_ignores_source_text(toy_model):
+    # `stance score` / `stance evaluate` pass source_text="" (the thread source is rarely known):
+    # with use_source=false (the shipped default) the source must not change a prediction.
+    pipe, info = toy_model
+    assert info["config"]["use_source"] is False
+    df = toy_frame()
+    blank = df.assign(source_text="")
+    other = df.assign(source_text="An unrelated post about the weather in Lisbon?")
+    np.testing.assert_allclose(pipe.predict_proba(df), pipe.predict_proba(blank), atol=1e-12)
+    np.testing.assert_allclose(pipe.predict_proba(df), pipe.predict_proba(other), atol=1e-12)
+
+
+def test_use_source_adds_source_cues():
+    X = ReplyColumns().transform([
+        {"text": "Who said the bridge collapsed?", "parent_text": "I doubt it.",
+         "source_text": "The bridge collapsed."},
+        {"text": "Who said the bridge collapsed?", "parent_text": "I doubt it."},
+    ])
+    with_src = ReplyCues(use_source=True).fit(X)
+    m = with_src.transform(X).toarray()
+    assert m.shape[1] == ReplyCues().fit(X).n_features_ + 2
+    n_flags = 2 * len(reply._CUES)
+    assert m[0, n_flags] > 0.0 and m[1, n_flags] == 0.0  # reply/source overlap
+    assert m[0, n_flags + 1] == 0.0 and m[1, n_flags + 1] == 1.0  # "parent is the source"
