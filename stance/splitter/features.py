@@ -9,6 +9,7 @@ relative to the first "comments" anchor. Labels come from aligning blocks to the
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 
@@ -133,12 +134,14 @@ class BlockRows:
     ("T:" for plain-text dumps). ``to_dicts()`` gives the feature dicts the Pipeline hashes.
     """
 
-    __slots__ = ("num", "ind", "prefix")
+    __slots__ = ("num", "ind", "prefix", "commentish")
 
-    def __init__(self, num: np.ndarray, ind: list[tuple], prefix: str = ""):
+    def __init__(self, num: np.ndarray, ind: list[tuple], prefix: str = "", commentish=None):
         self.num = num
         self.ind = ind
         self.prefix = prefix
+        # per block: comment-ish class/id tokens on it or its 11 nearest ancestors
+        self.commentish = commentish
 
     def __len__(self) -> int:
         return len(self.ind)
@@ -221,7 +224,7 @@ def block_rows(page: Page, text: bool = False) -> BlockRows:
     link_d = np.minimum(np.asarray(links, dtype=np.float64) / len_arr, 1.0)
     sh = np.asarray(shape, dtype=np.float64)
     total = max(float(n_arr.sum()), 1.0)
-    log_n = np.log1p(n_arr)
+    log_n = np.asarray([math.log1p(n) for n in ntoks])  # math's, as the dict features had
     c = _COL
     num[:, c["bias"]] = 1.0
     num[:, c["log_n"]] = log_n
@@ -269,6 +272,7 @@ def block_rows(page: Page, text: bool = False) -> BlockRows:
     sigs = []
     ind = []
     depth = num[:, c["depth"]]
+    commentish = np.zeros(nb, dtype=bool)
     for i, b in enumerate(blocks):
         e = b.elem
         if e < 0:
@@ -280,8 +284,10 @@ def block_rows(page: Page, text: bool = False) -> BlockRows:
         if sg is None:
             sg = sig_of[e] = signature(page, e)
         sigs.append(sg)
-        if anchor_attr == nb and cdist[e] < 12:
-            anchor_attr = i
+        if cdist[e] < 12:
+            commentish[i] = True
+            if anchor_attr == nb:
+                anchor_attr = i
         depth[i] = min(own.depth, 60) / 60
         ag = anc_groups.get(own.parent)
         if ag is None:
@@ -294,13 +300,13 @@ def block_rows(page: Page, text: bool = False) -> BlockRows:
     sig_tokens: Counter = Counter()
     for s, n in zip(sigs, ntoks):
         sig_tokens[s] += n
-    num[:, c["sig_rep"]] = np.log1p([sig_count[s] for s in sigs])
+    num[:, c["sig_rep"]] = [math.log1p(sig_count[s]) for s in sigs]
     num[:, c["sig_share"]] = np.asarray([sig_tokens[s] for s in sigs], dtype=np.float64) / total
     num[anchor_attr:, c["after_attr"]] = 1.0
     num[anchor_head:, c["after_head"]] = 1.0
     num[: min(anchor_attr, anchor_head), c["before_both"]] = 1.0
     page.ntoks = ntoks
-    return BlockRows(num, ind, "T:" if text else "")
+    return BlockRows(num, ind, "T:" if text else "", commentish)
 
 
 def _anc_names(els, idx: int) -> tuple[str, ...]:

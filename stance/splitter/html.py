@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 
@@ -54,30 +55,13 @@ def split_html(text: str, options, name: str, model=None) -> dict:
     deadline = Deadline(options.timeout, name)
     page = parse(text, max_depth=options.max_depth, deadline=deadline)
     deadline.check()
-    labels = classify(page, model)
-    for i in repeated_records(page):
-        if labels[i] != 2 and not is_prompt(page.blocks[i].text):
-            labels[i] = 2
+    labels, comments, stats = predict_thread(page, model, deadline)
+    gate = getattr(model, "stance_page_gate_", None)
+    if stats is not None and gate and not gate_keeps(gate, stats):
+        comments = []
     deadline.check()
     title = find_title(page)
     article_blocks = [i for i, lab in enumerate(labels) if lab == 1]
-    comment_blocks = [i for i, lab in enumerate(labels) if lab == 2]
-    counts = page.ntoks
-    if counts is None:
-        counts = [len(_WORD.findall(b.text)) for b in page.blocks]
-    ntok = sum(counts[i] for i in comment_blocks)
-    comments: list[dict] = []
-    if ntok >= MIN_COMMENT_TOKENS:
-        comments = build_records(page, comment_blocks)
-        if not comments:
-            comments = fallback_records(page, comment_blocks)
-        kept = sum(
-            len(_WORD.findall(" ".join(c[k] or "" for k in ("author", "time", "quote", "text"))))
-            for c in comments
-        )
-        if kept < MIN_COMMENT_TOKENS:
-            comments = []
-    deadline.check()
     parts = [page.blocks[i].text for i in article_blocks]
     if title:
         # chrome before the headline (site name, breadcrumbs) is not article
@@ -93,10 +77,49 @@ def _norm(s: str) -> str:
     return " ".join(_WORD.findall(s.lower()))
 
 
+def predict_thread(page: Page, model=None, deadline: Deadline | None = None):
+    """Block labels, the comment records, and the page's GATE_FEATURES (None without a thread,
+    without a model, or for a thread of repeated reply/date records)."""
+    labels, rows, proba = _classify(page, model)
+    structural = repeated_records(page)
+    for i in structural:
+        if labels[i] != 2 and not is_prompt(page.blocks[i].text):
+            labels[i] = 2
+    if deadline is not None:
+        deadline.check()
+    comment_blocks = [i for i, lab in enumerate(labels) if lab == 2]
+    counts = page.ntoks
+    if counts is None:
+        counts = [len(_WORD.findall(b.text)) for b in page.blocks]
+    ntok = sum(counts[i] for i in comment_blocks)
+    comments: list[dict] = []
+    stats = None
+    if ntok >= MIN_COMMENT_TOKENS:
+        comments = build_records(page, comment_blocks)
+        if not comments:
+            comments = fallback_records(page, comment_blocks)
+        kept = sum(
+            len(_WORD.findall(" ".join(c[k] or "" for k in ("author", "time", "quote", "text"))))
+            for c in comments
+        )
+        if kept < MIN_COMMENT_TOKENS:
+            comments = []
+        elif rows is not None and not structural:
+            # the page gate judges threads that rest on the block model alone; repeated
+            # records with dates and reply links are evidence enough
+            stats = gate_stats(page, rows, proba, comment_blocks, comments, kept)
+    return labels, comments, stats
+
+
 def classify(page: Page, model=None) -> list[int]:
     """0 other, 1 article, 2 comment for every block."""
+    return _classify(page, model)[0]
+
+
+def _classify(page: Page, model=None):
+    """Block labels, and with a model also the feature rows and (n, 3) class probabilities."""
     if not page.blocks:
-        return []
+        return [], None, None
     if model is not None:
         rows = block_rows(page)
         proba = _scorer(model).predict_proba(rows)
@@ -104,8 +127,56 @@ def classify(page: Page, model=None) -> list[int]:
         full = np.zeros((len(rows), 3))
         for j, c in enumerate(classes):
             full[:, int(c)] = proba[:, j]
-        return smooth(full).tolist()
-    return rule_labels(page)
+        return smooth(full).tolist(), rows, full
+    return rule_labels(page), None, None
+
+
+#: Page-level statistics of a predicted thread, for the "has comments" gate (learn.fit_gate).
+GATE_FEATURES = (
+    "log_kept",
+    "log_records",
+    "p_mean",
+    "p_max",
+    "share",
+    "commentish",
+    "head",
+    "after_attr",
+    "after_head",
+    "with_author",
+    "with_time",
+    "log_blocks",
+)
+
+
+def gate_stats(page: Page, rows, proba, cblocks: list[int], comments: list[dict], kept: int):
+    """The GATE_FEATURES of one page whose predicted thread passed the token floors."""
+    from stance.splitter.features import _COL
+
+    counts = page.ntoks or [len(_WORD.findall(b.text)) for b in page.blocks]
+    w = np.asarray([counts[i] for i in cblocks], dtype=np.float64)
+    pc = proba[cblocks, 2]
+    num = rows.num
+    return [
+        math.log1p(kept),
+        math.log1p(len(comments)),
+        float((pc * w).sum() / max(w.sum(), 1.0)),
+        float(pc.max()),
+        float(w.sum()) / max(sum(counts), 1),
+        float(rows.commentish[cblocks].mean()),
+        float(num[:, _COL["head"]].max()),
+        float(num[cblocks, _COL["after_attr"]].mean()),
+        float(num[cblocks, _COL["after_head"]].mean()),
+        sum(1 for c in comments if c["author"]) / len(comments),
+        sum(1 for c in comments if c["time"]) / len(comments),
+        math.log1p(len(cblocks)),
+    ]
+
+
+def gate_keeps(gate: dict, stats) -> bool:
+    """Whether the learned page gate (a logistic model, see learn.fit_gate) keeps the thread."""
+    x = (np.asarray(stats, dtype=np.float64) - gate["mean"]) / gate["scale"]
+    score = float(x @ np.asarray(gate["coef"]) + gate["intercept"])
+    return 1.0 / (1.0 + math.exp(-max(min(score, 500.0), -500.0))) >= gate["threshold"]
 
 
 _SCORERS: dict[int, object] = {}

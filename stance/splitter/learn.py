@@ -82,7 +82,12 @@ def make_pipeline(alpha: float = 2e-6, n_features: int = 2**18, max_iter: int = 
     )
 
 
-def training_rows(data_dir, part: str = "train", limit: int | None = None, log=None):
+def training_rows(data_dir, part: str = "train", limit: int | None = None, log=None, pages=None):
+    """Feature rows, labels, weights and page ids of the Dragnet pages of ``part``.
+
+    Each page gives its HTML blocks and the same blocks as a plain-text dump. With a list
+    ``pages``, ``(page_id, Page, has_gold_comments)`` of every page is appended to it.
+    """
     from stance.splitter.blocks import parse
     from stance.splitter.data import iter_pages
     from stance.splitter.decode import decode
@@ -99,27 +104,20 @@ def training_rows(data_dir, part: str = "train", limit: int | None = None, log=N
             y.extend(labels)
             w.extend(weights)
             groups.extend([pid] * len(rows))
+        if pages is not None:
+            pages.append((pid, page, bool(_WORD.search(comments))))
     if log:
         log(f"{len(set(groups))} pages, {len(X)} blocks, labels {Counter(y)}")
     return X, np.asarray(y), np.asarray(w), groups
 
 
-def fit(data_dir=None, options=None, config: dict | None = None, log=None):
-    """Train the block classifier on the Dragnet training pages (dev split held out).
+def _fold(pid: str, k: int) -> int:
+    import hashlib
 
-    ``config`` keys (all optional, e.g. from ``training/splitter.toml``): alpha, n_features,
-    max_iter, seed, part ("train" keeps the dev split out; "all" uses every training page), limit.
-    Returns the fitted Pipeline.
-    """
-    cfg = dict(config or {})
-    t0 = time.perf_counter()
-    limit = cfg.get("limit") or getattr(options, "limit", None)
-    X, y, w, _ = training_rows(data_dir, part=cfg.get("part", "train"), limit=limit, log=log)
-    if len(set(y.tolist())) < 2:
-        from stance.errors import DataError
+    return int(hashlib.md5(pid.encode()).hexdigest()[:6], 16) % k
 
-        raise DataError("splitter training data has fewer than two block labels")
-    seed = getattr(options, "seed", 13) if options is not None else 13
+
+def _fit_blocks(X, y, w, cfg: dict, seed: int):
     pipe = make_pipeline(
         alpha=float(cfg.get("alpha", 2e-6)),
         n_features=int(cfg.get("n_features", 2**18)),
@@ -128,7 +126,132 @@ def fit(data_dir=None, options=None, config: dict | None = None, log=None):
     )
     pipe.fit(X, y, clf__sample_weight=w)
     _compact(pipe)
+    return pipe
+
+
+def fit_gate(
+    stats: np.ndarray,
+    target: np.ndarray,
+    fn_cost: float = 2.0,
+    C: float = 1.0,
+    max_wrongly_kept: int | None = None,
+):
+    """The page-level "has comments" gate: a logistic model on ``html.GATE_FEATURES``.
+
+    ``stats`` are out-of-fold statistics of training pages whose predicted thread passed the
+    token floors, ``target`` whether the page has gold comments. The probability threshold is
+    chosen on a 5-fold cross-validation of the gate itself: with ``max_wrongly_kept``, the
+    lowest threshold that keeps at most that many threads of no-comment pages (so the fewest
+    real threads are dropped); otherwise the one that minimises (wrongly kept threads) +
+    ``fn_cost`` x (wrongly dropped threads). Returns a plain dict (see ``html.gate_keeps``).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    mean = stats.mean(axis=0)
+    scale = stats.std(axis=0)
+    scale[scale == 0] = 1.0
+    Z = (stats - mean) / scale
+    folds = np.arange(len(Z)) % 5
+    p = np.zeros(len(Z))
+    for k in range(5):
+        tr = folds != k
+        if len(set(target[tr].tolist())) < 2:
+            p[~tr] = target[tr].mean() if tr.any() else 1.0
+            continue
+        m = LogisticRegression(C=C, max_iter=1000).fit(Z[tr], target[tr])
+        p[~tr] = m.predict_proba(Z[~tr])[:, 1]
+    grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
+    kept_wrong = np.asarray([((p >= t) & (target == 0)).sum() for t in grid])
+    dropped = np.asarray([((p < t) & (target == 1)).sum() for t in grid])
+    if max_wrongly_kept is not None:
+        ok = np.flatnonzero(kept_wrong <= max_wrongly_kept)
+        threshold = float(grid[ok[0]] if len(ok) else grid[-1])
+    else:  # the lowest threshold among equal costs
+        threshold = float(grid[int(np.argmin(kept_wrong + fn_cost * dropped))])
+    m = LogisticRegression(C=C, max_iter=1000).fit(Z, target)
+    return {
+        "features": list(_gate_features()),
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "coef": m.coef_[0].tolist(),
+        "intercept": float(m.intercept_[0]),
+        "threshold": threshold,
+        "pages": int(len(target)),
+        "cv_wrongly_kept": int(((p >= threshold) & (target == 0)).sum()),
+        "cv_wrongly_dropped": int(((p < threshold) & (target == 1)).sum()),
+        "cv_curve": [[float(t), int(a), int(b)] for t, a, b in zip(grid, kept_wrong, dropped)],
+    }
+
+
+def _gate_features():
+    from stance.splitter.html import GATE_FEATURES
+
+    return GATE_FEATURES
+
+
+def fit(data_dir=None, options=None, config: dict | None = None, log=None):
+    """Train the block classifier on the Dragnet training pages (dev split held out).
+
+    ``config`` keys (all optional, e.g. from ``training/splitter.toml``): alpha, n_features,
+    max_iter, seed, part ("train" keeps the dev split out; "all" uses every training page), limit,
+    gate_folds (out-of-fold block models for the page-level "has comments" gate; 0 = no gate),
+    gate_max_fp_rate (at most this share of the no-comment training pages may keep a thread in
+    the gate's cross-validation) or else gate_fn_cost (see ``fit_gate``). Returns the fitted
+    Pipeline (with ``stance_page_gate_`` when a gate is fitted).
+    """
+    from stance.splitter.html import predict_thread
+
+    cfg = dict(config or {})
+    t0 = time.perf_counter()
+    limit = cfg.get("limit") or getattr(options, "limit", None)
+    pages: list = []
+    X, y, w, groups = training_rows(
+        data_dir, part=cfg.get("part", "train"), limit=limit, log=log, pages=pages
+    )
+    if len(set(y.tolist())) < 2:
+        from stance.errors import DataError
+
+        raise DataError("splitter training data has fewer than two block labels")
+    seed = getattr(options, "seed", 13) if options is not None else 13
+    gate = None
+    k = int(cfg.get("gate_folds", 4))
+    if k >= 2 and len(pages) >= 2 * k:
+        # out-of-fold threads: each page read by a block model that never saw it
+        gfold = np.asarray([_fold(g, k) for g in groups])
+        stats, target = [], []
+        for f in range(k):
+            keep = gfold != f
+            if len(set(y[keep].tolist())) < 2:
+                continue
+            part = _fit_blocks([x for x, m in zip(X, keep) if m], y[keep], w[keep], cfg, seed)
+            for pid, page, has in pages:
+                if _fold(pid, k) == f and page.blocks:
+                    s = predict_thread(page, part)[2]
+                    if s is not None:
+                        stats.append(s)
+                        target.append(int(has))
+            if log:
+                log(f"gate fold {f + 1}/{k} done ({time.perf_counter() - t0:.0f} s)")
+        target_a = np.asarray(target)
+        if len(target_a) >= 10 and 0 < target_a.sum() < len(target_a):
+            rate = cfg.get("gate_max_fp_rate")
+            n_neg = sum(1 for _pid, _page, has in pages if not has)
+            gate = fit_gate(
+                np.asarray(stats, dtype=np.float64),
+                target_a,
+                fn_cost=float(cfg.get("gate_fn_cost", 2.0)),
+                max_wrongly_kept=int(float(rate) * n_neg) if rate is not None else None,
+            )
+            if log:
+                log(
+                    f"page gate: {gate['pages']} out-of-fold threads, threshold "
+                    f"{gate['threshold']}, CV wrongly kept {gate['cv_wrongly_kept']}, "
+                    f"wrongly dropped {gate['cv_wrongly_dropped']}"
+                )
+    pipe = _fit_blocks(X, y, w, cfg, seed)
     pipe.stance_labels_ = LABELS
+    if gate is not None:
+        pipe.stance_page_gate_ = gate
     if log:
         log(f"trained in {time.perf_counter() - t0:.1f} s")
     return pipe

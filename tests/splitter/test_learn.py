@@ -164,3 +164,36 @@ def test_fit_without_data_is_a_clear_error(tmp_path):
 
     with pytest.raises(DataError):
         fit(tmp_path / "missing")
+
+
+def test_page_gate_learns_a_threshold_and_drops_weak_threads():
+    from stance.splitter.html import GATE_FEATURES, gate_keeps
+    from stance.splitter.learn import fit_gate
+
+    rng = np.random.default_rng(0)
+    n = 200
+    target = (np.arange(n) % 3 != 0).astype(int)
+    stats = rng.normal(size=(n, len(GATE_FEATURES)))
+    stats[:, 0] += 2.5 * target  # real threads are longer
+    gate = fit_gate(stats, target)
+    assert 0.0 < gate["threshold"] < 1.0 and gate["features"] == list(GATE_FEATURES)
+    assert gate["cv_wrongly_kept"] + gate["cv_wrongly_dropped"] < 0.25 * n
+    long_ = [4.0] + [0.0] * (len(GATE_FEATURES) - 1)
+    short = [-4.0] + [0.0] * (len(GATE_FEATURES) - 1)
+    assert gate_keeps(gate, long_) and not gate_keeps(gate, short)
+
+
+def test_page_gate_threshold_respects_a_false_keep_budget():
+    from stance.splitter.html import GATE_FEATURES
+    from stance.splitter.learn import fit_gate
+
+    rng = np.random.default_rng(1)
+    n = 300
+    target = (np.arange(n) % 4 != 0).astype(int)
+    stats = rng.normal(size=(n, len(GATE_FEATURES)))
+    stats[:, 0] += 1.5 * target  # overlapping classes: the budget decides the threshold
+    loose = fit_gate(stats, target, fn_cost=100.0)
+    tight = fit_gate(stats, target, max_wrongly_kept=5)
+    assert tight["cv_wrongly_kept"] <= 5
+    assert tight["threshold"] >= loose["threshold"]
+    assert tight["cv_wrongly_dropped"] >= loose["cv_wrongly_dropped"]
