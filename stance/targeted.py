@@ -13,7 +13,14 @@ One scikit-learn Pipeline over a DataFrame with columns ``text``, ``target`` (an
                  target or its aliases, mention/negation/sarcasm-cue flags
         emb    : PairEmbeddings - [u, v, u*v, |u-v|, cos] of static sentence vectors of the
                  comment (u) and the target (v) (``stance.embeddings.StaticEmbeddings``)
-    clf        -> one-vs-rest logistic regression fitted by SGD; ``classes_ == LABELS``
+        route  : TargetRoute - one-hot of the specialist group a row's target belongs to
+                 (only with ``specialists``; not a feature, read and dropped by the classifier)
+    clf        -> one-vs-rest logistic regression fitted by SGD; ``classes_ == LABELS``.
+                 With ``specialists`` (corpora whose targets get their own model), RoutedSGD:
+                 the pooled model plus one specialist per group, fitted only on the rows of
+                 that group's targets; a routed row's decision is
+                 ``(1 - specialist_weight) * pooled + specialist_weight * specialist``.
+                 Targets outside every group (new targets) get the pooled model alone.
 
 Every text-only block is computed once per unique text and every target-only block once per
 unique target, then indexed: scoring k targets per comment costs far less than k times one.
@@ -27,7 +34,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -57,6 +64,8 @@ DEFAULTS: dict[str, Any] = {
     "max_iter": 15,
     "corpus_weight_power": 0.5,
     "class_weight": None,
+    "specialists": [],
+    "specialist_weight": 0.5,
 }
 
 _TOKEN = re.compile(r"[#@]?[a-z0-9][a-z0-9'\-_]*|[!?]+|[.,;:]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -311,6 +320,127 @@ class PairEmbeddings(BaseEstimator, TransformerMixin):
                               np.arange(0, n * d + 1, d, dtype=np.int64)), shape=(n, d))
 
 
+class TargetRoute(BaseEstimator, TransformerMixin):
+    """One-hot (n, len(groups)) of the group whose target keys contain a row's target.
+
+    ``groups``: lists of targets (compared by ``normalize_target``); a target in several
+    groups belongs to the first. Rows whose target is in no group are all zeros.
+    """
+
+    def __init__(self, groups: Sequence[Sequence[str]] = ()):
+        self.groups = groups
+
+    def fit(self, X, y=None):
+        self.route_: dict[str, int] = {}
+        for g, targets in enumerate(self.groups):
+            for t in targets:
+                self.route_.setdefault(normalize_target(t), g)
+        self.n_routes_ = len(self.groups)
+        return self
+
+    def routes(self, targets: Sequence[str]) -> np.ndarray:
+        """Group index per target, -1 for none."""
+        codes, uniq = _factorize(list(targets))
+        return np.array([self.route_.get(normalize_target(t), -1) for t in uniq],
+                        dtype=np.int64).reshape(-1)[codes] if len(uniq) else np.zeros(0, np.int64)
+
+    def transform(self, X):
+        r = self.routes(X["target"])
+        rows = np.flatnonzero(r >= 0)
+        return sp.csr_matrix((np.ones(len(rows)), (rows, r[rows])),
+                             shape=(len(r), max(self.n_routes_, 1)))
+
+
+class RoutedSGD(BaseEstimator, ClassifierMixin):
+    """Pooled one-vs-rest SGD logistic regression plus one specialist per target group.
+
+    The last ``n_routes`` columns of X are TargetRoute's one-hot (read, never used as
+    features). The pooled model is fitted on every row (with ``sample_weight``); specialist
+    ``g`` on the rows routed to ``g`` only (unweighted), with the same hyperparameters.
+    Specialist weights are stored as int8 with one scale per class (see ``fit``).
+    """
+
+    def __init__(self, n_routes: int = 0, specialist_weight: float = 0.5, alpha: float = 2e-5,
+                 max_iter: int = 15, class_weight=None, random_state=None):
+        self.n_routes = n_routes
+        self.specialist_weight = specialist_weight
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def _sgd(self) -> SGDClassifier:
+        return SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=self.max_iter, tol=None,
+                             class_weight=self.class_weight, random_state=self.random_state)
+
+    def _route(self, X) -> np.ndarray:
+        """Group per row from the last ``n_routes`` columns (-1 = none); no column slicing."""
+        X = sp.csr_matrix(X)
+        m = X.shape[1] - int(self.n_routes)
+        route = np.full(X.shape[0], -1, dtype=np.int64)
+        if X.has_sorted_indices:  # FeatureUnion output: a route is its row's last entry
+            rows = np.flatnonzero(np.diff(X.indptr) > 0)
+            last = X.indices[X.indptr[rows + 1] - 1]
+            hit = last >= m
+            route[rows[hit]] = last[hit] - m
+            return route
+        hit = X.indices >= m
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[hit]
+        route[rows] = X.indices[hit] - m
+        return route
+
+    def fit(self, X, y, sample_weight=None):
+        route = self._route(X)
+        X = sp.csr_matrix(X)[:, :X.shape[1] - int(self.n_routes)]
+        y = np.asarray(y)
+        pooled = self._sgd().fit(X, y, sample_weight=sample_weight)
+        self.classes_ = pooled.classes_
+        self.coef_ = pooled.coef_.astype(np.float32)
+        self.intercept_ = pooled.intercept_
+        self.specialists_: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] = []
+        for g in range(int(self.n_routes)):
+            rows = np.flatnonzero(route == g)
+            if len(rows) < 2 or len(set(y[rows])) < 2:
+                self.specialists_.append(None)
+                continue
+            spec = self._sgd().fit(X[rows], y[rows])
+            coef = spec.coef_ if len(spec.classes_) > 2 else np.vstack([-spec.coef_, spec.coef_])
+            icpt = spec.intercept_ if len(spec.classes_) > 2 else np.r_[-spec.intercept_,
+                                                                         spec.intercept_]
+            cols = np.searchsorted(self.classes_, spec.classes_)
+            # int8 per class (scale = max |w| / 127): a quarter of the bytes, dev scores within
+            # +-0.005; weights under half a step become exact zeros, which compress away
+            scale = np.maximum(np.abs(coef).max(axis=1, keepdims=True), 1e-12) / 127
+            q = np.clip(np.round(coef / scale), -127, 127).astype(np.int8)
+            self.specialists_.append((cols, q, scale.astype(np.float32), icpt))
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        X = sp.csr_matrix(X)
+        route = self._route(X)
+        k = int(self.n_routes)
+        # route columns meet zero weights (cheaper than slicing them off X)
+        coef = np.hstack([self.coef_, np.zeros((len(self.coef_), k), self.coef_.dtype)])
+        d = np.asarray(X @ coef.T) + self.intercept_
+        w = float(self.specialist_weight)
+        for g, spec in enumerate(getattr(self, "specialists_", [])):
+            rows = np.flatnonzero(route == g)
+            if spec is None or not len(rows):
+                continue
+            cols, q, scale, icpt = spec
+            qk = np.hstack([q, np.zeros((len(q), k), q.dtype)]).T.astype(np.float32)
+            ds = np.asarray(X[rows] @ qk) * scale.T + icpt
+            d[np.ix_(rows, cols)] = (1 - w) * d[np.ix_(rows, cols)] + w * ds
+        return d
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))  # one-vs-rest, as SGDClassifier
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
 def hashed_tfidf(n_features: int, **kw) -> Pipeline:
     """Hashed n-gram counts (no vocabulary to store) re-weighted by sublinear TF-IDF."""
     return Pipeline([
@@ -319,8 +449,13 @@ def hashed_tfidf(n_features: int, **kw) -> Pipeline:
     ])
 
 
-def build_pipeline(config: dict | None = None) -> Pipeline:
-    """The unfitted stance Pipeline for ``config`` (keys of ``DEFAULTS``; others ignored)."""
+def build_pipeline(config: dict | None = None,
+                   groups: Sequence[Sequence[str]] = ()) -> Pipeline:
+    """The unfitted stance Pipeline for ``config`` (keys of ``DEFAULTS``; others ignored).
+
+    ``groups``: the target lists of the specialists (``fit`` derives them from the training
+    rows of the ``specialists`` corpora); empty = one pooled SGDClassifier.
+    """
     cfg = {**DEFAULTS, **(config or {})}
     word = hashed_tfidf(int(cfg["word_features"]), analyzer=_word_ngrams)
     char = hashed_tfidf(int(cfg["char_features"]), analyzer="char_wb", lowercase=True,
@@ -336,6 +471,12 @@ def build_pipeline(config: dict | None = None) -> Pipeline:
                                              weight=float(cfg["emb_weight"]))))
     # one-vs-rest logistic regression by SGD: lbfgs/saga take minutes on ~1M hashed columns,
     # SGD a few seconds an epoch for the same dev scores (benchmarks/stance_bench.py)
+    if groups:
+        blocks.append(("route", TargetRoute([list(g) for g in groups])))
+        clf = RoutedSGD(len(groups), float(cfg["specialist_weight"]), alpha=float(cfg["alpha"]),
+                        max_iter=int(cfg["max_iter"]), class_weight=cfg["class_weight"] or None)
+        return Pipeline([("columns", Columns()), ("features", FeatureUnion(blocks)),
+                         ("clf", clf)])
     clf = SGDClassifier(loss="log_loss", alpha=float(cfg["alpha"]), max_iter=int(cfg["max_iter"]),
                         tol=None, class_weight=cfg["class_weight"] or None)
     return Pipeline([("columns", Columns()), ("features", FeatureUnion(blocks)), ("clf", clf)])
@@ -394,6 +535,21 @@ def evaluate_frame(pipeline: Pipeline, df) -> dict[str, dict[str, float]]:
     return out
 
 
+def specialist_groups(df, corpora: Sequence[str]) -> list[list[str]]:
+    """Per corpus in ``corpora`` found in ``df``: its target keys not taken by an earlier one."""
+    if not corpora or "corpus" not in df or "target" not in df:
+        return []
+    taken: set[str] = set()
+    groups = []
+    for name in corpora:
+        keys = sorted({normalize_target(t) for t in df.loc[df["corpus"] == name, "target"]
+                       if isinstance(t, str) and t.strip()} - taken)
+        if keys:
+            groups.append(keys)
+            taken.update(keys)
+    return groups
+
+
 def fit(train, dev, config: dict | None = None, seed: int = 13) -> tuple[Pipeline, dict]:
     """Fit the stance pipeline on ``train``; score it per corpus on ``dev`` (may be None).
 
@@ -412,7 +568,8 @@ def fit(train, dev, config: dict | None = None, seed: int = 13) -> tuple[Pipelin
         raise DataError(f"training rows must cover all labels {LABELS}, got {got}")
     corpus = df["corpus"].astype(str) if "corpus" in df else np.full(len(df), "all")
     weights = corpus_weights(list(corpus), float(cfg["corpus_weight_power"]))
-    pipe = build_pipeline(cfg)
+    groups = specialist_groups(df, cfg["specialists"])
+    pipe = build_pipeline(cfg, groups)
     pipe.set_params(clf__random_state=seed)
     pipe.fit(df, df["stance"].to_numpy(), clf__sample_weight=weights)
     clf = pipe.named_steps["clf"]
@@ -425,6 +582,8 @@ def fit(train, dev, config: dict | None = None, seed: int = 13) -> tuple[Pipelin
         "config": {k: cfg[k] for k in DEFAULTS},
         "labels": list(LABELS),
     }
+    if groups:
+        info["specialist_groups"] = groups
     if dev is not None:
         ddf = _to_frame(dev)
         ddf = ddf[ddf["text"].notna() & ddf["stance"].isin(LABELS)].reset_index(drop=True)

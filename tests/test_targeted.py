@@ -209,3 +209,65 @@ def test_build_pipeline_is_unfitted_and_configurable():
     assert names == ["word", "char", "pair"]
     assert pipe.named_steps["clf"].alpha == 1e-3
     assert not hasattr(pipe.named_steps["clf"], "coef_")
+
+
+def two_corpus_frame() -> pd.DataFrame:
+    """'toy' rows for every target but NATO, plus a corpus 'flip' whose NATO labels invert
+    the favor/against templates (a corpus with its own labelling convention)."""
+    df = toy_frame()
+    df = df[df.target != "NATO"]
+    flip = toy_frame("flip")
+    flip = flip[flip.target == "NATO"].copy()
+    flip["stance"] = flip["stance"].map({"favor": "against", "against": "favor", "none": "none"})
+    return pd.concat([df, flip, flip], ignore_index=True)
+
+
+def test_target_route_one_hot_by_normalised_target():
+    route = targeted.TargetRoute([["Donald Trump", "Joe Biden"], ["NATO", "trump"]]).fit(None)
+    m = route.transform({"target": ["trump", "NATO", "carbon taxes", "JOE  biden"]}).toarray()
+    # "trump" normalises to "donald trump": group 0 wins; unknown targets route nowhere
+    np.testing.assert_array_equal(m, [[1, 0], [0, 1], [0, 0], [1, 0]])
+
+
+def test_specialists_learn_their_corpus_convention_and_leave_other_targets_alone():
+    df = two_corpus_frame()
+    cfg = {**SMALL, "embeddings": False, "specialists": ["flip"], "specialist_weight": 1.0}
+    pipe, info = targeted.fit(df, None, cfg)
+    assert info["specialist_groups"] == [["nato"]]
+    clf = pipe.named_steps["clf"]
+    assert isinstance(clf, targeted.RoutedSGD) and clf.specialists_[0] is not None
+    rows = pd.DataFrame({"text": ["I fully support NATO, it is the right thing to do.",
+                                  "I fully support Russia, it is the right thing to do."],
+                         "target": ["NATO", "Russia"]})
+    pred = np.asarray(LABELS)[pipe.predict_proba(rows).argmax(1)]
+    assert list(pred) == ["against", "favor"]  # the flip specialist decides NATO only
+    # specialist weight 0 = the pooled model; rows outside every group never change
+    X = pipe[:-1].transform(rows)
+    d1 = clf.decision_function(X)
+    clf.set_params(specialist_weight=0.0)
+    d0 = clf.decision_function(X)
+    np.testing.assert_allclose(d0[1], d1[1])
+    assert not np.allclose(d0[0], d1[0])
+    pooled = np.asarray(pipe[:-1].transform(rows)[:, :-1] @ clf.coef_.T) + clf.intercept_
+    np.testing.assert_allclose(d0, pooled, rtol=1e-6)
+    # routes are found in a matrix whose column indices are not sorted, too
+    shuffled = X.tocsr().copy()
+    for r in range(shuffled.shape[0]):
+        a, b = shuffled.indptr[r], shuffled.indptr[r + 1]
+        shuffled.indices[a:b] = shuffled.indices[a:b][::-1]
+        shuffled.data[a:b] = shuffled.data[a:b][::-1]
+    shuffled.has_sorted_indices = False
+    np.testing.assert_array_equal(clf._route(shuffled), [0, -1])
+    np.testing.assert_allclose(clf.decision_function(shuffled), d0, rtol=1e-6)
+
+
+def test_specialist_pipeline_round_trips_through_joblib():
+    df = two_corpus_frame()
+    pipe, _ = targeted.fit(df, None, {**SMALL, "embeddings": False, "specialists": ["flip"]})
+    buf = io.BytesIO()
+    joblib.dump(pipe, buf, compress=3)
+    buf.seek(0)
+    again = joblib.load(buf)
+    sample = df.sample(12, random_state=0)
+    np.testing.assert_allclose(pipe.predict_proba(sample), again.predict_proba(sample), atol=1e-9)
+    np.testing.assert_allclose(again.predict_proba(sample).sum(1), 1.0, atol=1e-9)
