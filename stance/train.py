@@ -166,6 +166,8 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     if unknown:
         raise DataError(f"unknown task(s) {unknown}; choose from {sorted(TASKS)}")
     wanted = [t for t in main.get("tasks", list(TASKS)) if t in options.tasks]
+    command = ("stance train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"]
+               else "stance.train.train()")
     for task in wanted:
         cfg = task_config(main, task, config_path.parent, options.overrides)
         pipe, info = _fit_task(task, cfg, options, data, progress)
@@ -177,14 +179,15 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
         else:
             joblib.dump(pipe, tmp, compress=3)
         tmp.replace(path)
-        info.update({"file": path.name, "bytes": path.stat().st_size, "config": cfg})
+        info.update({"file": path.name, "bytes": path.stat().st_size, "config": cfg,
+                     "built": {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                               "command": command, "seed": options.seed}})
         card["tasks"][task] = _jsonable(info)
         log.info("%s: wrote %s (%.1f MB)", task, path, path.stat().st_size / 1e6)
     card.update({
         "name": main.get("name", out.name),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": "stance train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"]
-        else "stance.train.train()",
+        "command": command,
         "config": str(config_path.name),
         "seed": options.seed,
         "limit": options.limit,
@@ -242,7 +245,8 @@ def _n(value: Any) -> str:
 def render_card(card: dict[str, Any]) -> str:
     """A readable Markdown rendering of ``model_card.json``."""
     lines = [f"# Model card: {card.get('name', 'stance model set')}", "",
-             f"Built {card.get('created')} by `{card.get('command')}` (seed {card.get('seed')}).",
+             f"Last written {card.get('created')} by `{card.get('command')}` "
+             f"(seed {card.get('seed')}); each task below says how it was built.",
              "", "## Licence", "", card.get("licence_notice", ""), "", "## Files", "",
              "| file | bytes | sha256 |", "|---|---:|---|"]
     for name, f in card.get("files", {}).items():
@@ -251,6 +255,10 @@ def render_card(card: dict[str, Any]) -> str:
     lines += [f"- {k}: {v}" for k, v in card.get("versions", {}).items()]
     for task, info in card.get("tasks", {}).items():
         lines += ["", f"## Task: {task}", ""]
+        built = info.get("built")
+        if built:
+            lines += [f"Built {built['created']} by `{built['command']}` (seed {built['seed']}).",
+                      ""]
         if "threshold" in info:
             lines.append(f"Decision threshold (chosen on dev): **{info['threshold']}**")
             lines.append("")
