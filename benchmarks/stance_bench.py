@@ -5,13 +5,21 @@
 
 ``--train`` fits both models from training/stance.toml and training/reply.toml (corpora from
 the registry; dev splits carved from train / official val files, never the withheld tests) and
-writes them to ``--out``. Speed: (comment, target) pairs per second for 1, 2, 4 and 8 targets
+writes them to ``--out``. ``--inner`` is for tuning without touching the reported dev splits:
+it fits the stance model on ~85 % of train and scores the other ~15 % (carved by a hash of the
+text; VAST rows there only if their topic is unseen in that 85 %, as VAST's zero-shot dev), e.g.
+
+    python benchmarks/stance_bench.py --data-dir ../shared/datasets --inner \
+        --set '{"specialists": [], "seed": 1}'
+ Speed: (comment, target) pairs per second for 1, 2, 4 and 8 targets
 per comment, single process, on dev comments.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sys
 import time
@@ -55,6 +63,31 @@ def speed(pipe, pool: list[str], n: int, repeats: int = 1) -> dict[int, float]:
     return out
 
 
+def inner_split(train: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Masks (fit rows, held-out rows) of a train frame: ~15 % held out by a hash of the text;
+    held-out VAST rows whose topic occurs in the fit rows are used nowhere (zero-shot)."""
+    held = np.array([int(hashlib.md5(t.encode()).hexdigest()[:8], 16) % 100 < 15
+                     for t in train["text"].astype(str)])
+    topic = train["target"].astype(str).str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True)
+    vast = (train["corpus"] == "vast").to_numpy()
+    seen = set(topic[vast & ~held])
+    return ~held, held & ~(vast & topic.isin(seen).to_numpy())
+
+
+def inner(data_dir: str, overrides: dict) -> None:
+    cfg = {**config("stance"), **overrides}
+    seed = int(cfg.pop("seed", 13))
+    train = load_task("stance", cfg["corpora"], data_dir=data_dir, split="train").to_pandas()
+    fit_rows, held = inner_split(train)
+    t0 = time.perf_counter()
+    pipe, info = targeted.fit(train[fit_rows], train[held], cfg, seed=seed)
+    print(f"inner: fitted on {fit_rows.sum():,} rows in {time.perf_counter() - t0:.0f} s, "
+          f"held out {held.sum():,}; overrides {json.dumps(overrides)}")
+    print(f"{'corpus':<24}{'n':>7}{'F_avg':>8}{'macro-F1':>10}")
+    for corpus, sc in info["dev"].items():
+        print(f"{corpus:<24}{sc['n']:>7}{sc['f_avg']:>8.3f}{sc['macro_f1']:>10.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", default=os.environ.get("STANCE_DATA_DIR"))
@@ -62,9 +95,16 @@ def main() -> None:
     ap.add_argument("--train", action="store_true", help="fit both models first")
     ap.add_argument("--out", type=Path, default=Path("/tmp/stance_bench_models"))
     ap.add_argument("--n-comments", type=int, default=2000)
+    ap.add_argument("--inner", action="store_true",
+                    help="tuning run: fit on ~85 %% of train, score the held-out rest, exit")
+    ap.add_argument("--set", default="{}", help="JSON overrides of training/stance.toml "
+                    "(and 'seed') for --inner")
     args = ap.parse_args()
     if not args.data_dir:
         ap.error("--data-dir (or STANCE_DATA_DIR) is required")
+    if args.inner:
+        inner(args.data_dir, json.loads(args.set))
+        return
 
     scfg, rcfg = config("stance"), config("reply")
     sdev = load_task("stance", scfg["corpora"], data_dir=args.data_dir, split="dev").to_pandas()
