@@ -106,6 +106,7 @@ def test_labels_follow_the_gold():
     assert texts.get("Tweet Email", 0) == 0
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 20 toy epochs
 def test_pipeline_learns_blocks_and_pickles(tmp_path):
     rng = random.Random(7)
     train = [make_page(rng, comments=i % 3 != 0) for i in range(40)]
