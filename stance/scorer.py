@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from stance.errors import ModelError
-from stance.io import Record, is_error
+from stance.io import Record, error_record, is_error, validate
 from stance.options import ScoreOptions
 from stance.resources import default_model_dir
 
@@ -141,11 +141,15 @@ class Scorer:
     def score(self, records: Iterable[Record]) -> Iterator[Record]:
         """Yield one scored record per input record, in order; error records pass through.
 
+        A record that is not a valid comment (not a dict, no string ``text``, a malformed
+        ``target``) comes back as an error record ``{"error": "<records>:<n>: why", "line": n}``
+        with ``n`` its 1-based position in ``records``.
+
         ``parent_id`` is resolved against the ids of records seen earlier in the stream (and
         anywhere in the same batch), so a thread scored in page order gets reply stance.
         With ``options.jobs > 1`` batches are scored in worker processes, still in order.
         """
-        batches = resolve_parents(iter(records), self.options.batch_size,
+        batches = resolve_parents(_checked(records), self.options.batch_size,
                                   self.options.parent_memory)
         jobs = self.options.jobs
         if jobs == 0:  # auto: one worker per core, but only for input longer than one batch
@@ -166,6 +170,7 @@ class Scorer:
     def score_batch(self, batch: list[Record], parents: list[str | None] | None = None
                     ) -> list[Record]:
         """Score one batch; ``parents[i]`` is the parent text of ``batch[i]`` (or None)."""
+        batch = list(_checked(batch))
         if parents is None:
             parents = next(resolve_parents(iter(batch), len(batch) or 1))[1] if batch else []
         opts = self.options
@@ -220,6 +225,16 @@ class Scorer:
         for i in valid:
             out[i] = scored[i]
         return out
+
+
+def _checked(records: Iterable[Any]) -> Iterator[Record]:
+    """Records as given, or an error record (naming the position) for each invalid one."""
+    for n, rec in enumerate(records, start=1):
+        if isinstance(rec, dict) and is_error(rec):
+            yield rec
+            continue
+        why = validate(rec)
+        yield error_record(why, n, "<records>") if why else rec
 
 
 def resolve_parents(records: Iterator[Record], batch_size: int, memory: int = 1_000_000

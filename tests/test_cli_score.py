@@ -114,3 +114,14 @@ def test_worker_processes_give_the_same_output_in_order(sample_comments):
     out = parse(alone.stdout)
     assert len(out) == len(lines) + 1 and out[4]["line"] == 5
     assert sum("reply_stance" in o for o in out) >= 2
+
+
+def test_library_score_turns_invalid_records_into_error_records(scorer):
+    records = [{"text": "NATO is fine."}, "just a string", {"no_text": 1}, {"text": 5},
+               {"text": "ok", "target": 3}, {"text": "Russia lies.", "target": "Russia"}]
+    out = list(scorer.score(records))
+    assert len(out) == len(records)
+    assert [set(o) == {"error", "line"} for o in out] == [False, True, True, True, True, False]
+    assert out[1]["error"].startswith("<records>:2:") and out[3]["line"] == 4
+    assert out[5]["stance"][0]["target"] == "Russia"
+    assert len(scorer.score_batch(records[:2])) == 2
