@@ -215,15 +215,20 @@ def train(
                     "`parent_text`+`reply_stance` for reply stance.")
 def evaluate(
     data: Annotated[list[str], typer.Argument(
-        help="Labelled JSONL files, or corpus:NAME[:SPLIT] (split defaults to dev).")],
+        help="Labelled JSONL files, corpus:NAME[:SPLIT] (split defaults to dev), or "
+             "hf:<hub id or dataset directory> (its dev split).")],
     model: ModelOpt = None,
-    output: OutputOpt = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Also write the metrics as JSON here (the table still goes to "
+        "stdout); several DATA give one object per DATA, keyed by it.")] = None,
     data_dir: DataDirOpt = None,
     by: Annotated[str | None, typer.Option(
         help="Also break metrics down by this row field (e.g. corpus, domain).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows per source.")]
     = None,
-    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
+    threshold: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Incivility decision threshold for F1 (default: model card's).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Evaluate a model set on labelled rows and print a metrics table."""
@@ -250,10 +255,12 @@ def evaluate(
         _fail(exc)
     _print_table(results)
     if output:
-        payload = (contract_view(next(iter(results.values()))) if len(results) == 1
-                   else {k: contract_view(v) for k, v in results.items()})
-        if by and len(results) == 1:
-            payload["by"] = next(iter(results.values())).get("by", {})
+        views = {}
+        for k, v in results.items():
+            views[k] = contract_view(v)
+            if by:
+                views[k]["by"] = v.get("by", {})
+        payload = next(iter(views.values())) if len(views) == 1 else views
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(payload, indent=2) + "\n", "utf-8")
     if bad:

@@ -79,15 +79,24 @@ def _is_label(value: Any) -> bool:
 
 def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None = None
               ) -> tuple[list[Record], list[Record]]:
-    """Rows of a JSONL file, or of ``corpus:NAME[:SPLIT]`` (default split ``dev``).
+    """Rows of a JSONL file, of ``corpus:NAME[:SPLIT]`` (a registered corpus, default split
+    ``dev``), or of ``hf:<hub id or local dataset directory>`` (a dataset in a common schema;
+    its dev split, carved from train when it has none).
 
     Returns ``(rows, errors)``: unreadable lines become error records, never dropped silently.
     """
-    if spec.startswith("corpus:"):
-        from stance.corpora import load_corpus
+    if spec.startswith(("corpus:", "hf:")):
+        from stance.corpora import SPLITS, load_corpus
+        from stance.errors import DataError
 
-        parts = spec.split(":")
-        name, split = parts[1], (parts[2] if len(parts) > 2 else "dev")
+        if spec.startswith("hf:"):
+            name, split = spec, "dev"
+        else:
+            parts = spec.split(":")
+            name, split = parts[1], (parts[2] if len(parts) > 2 else "dev")
+            if len(parts) > 3 or not name or split not in SPLITS:
+                raise DataError(f"{spec}: expected corpus:NAME[:SPLIT] with SPLIT one of "
+                                f"{', '.join(SPLITS)} (a dataset directory is hf:<path>)")
         ds = load_corpus(name, data_dir=data_dir, split=split, limit=limit)
         return ds.to_list(), []
     rows, errors = [], []

@@ -56,3 +56,27 @@ def test_corpora_lists_registry_with_licences(tmp_path):
     assert res.exit_code == 0
     ucc = next(line for line in res.stdout.splitlines() if line.startswith("ucc_unhealthy"))
     assert "MISSING" in ucc and "NC" in ucc and "CC BY-NC-SA" in ucc
+
+
+def test_evaluate_reads_a_local_hf_dataset_and_keys_json_by_source(tmp_path, private_hf_cache):
+    ds = tmp_path / "my_labels"
+    ds.mkdir()
+    inc = [r for r in ROWS if "uncivil" in r] * 10  # enough rows that the carved dev is not empty
+    (ds / "train.jsonl").write_text("\n".join(json.dumps(r) for r in inc) + "\n")
+    (ds / "validation.jsonl").write_text("\n".join(json.dumps(r) for r in inc[:4]) + "\n")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n")
+    out = tmp_path / "m.json"
+    res = runner.invoke(app, ["evaluate", f"hf:{ds}", str(gold), "--by", "domain", "-q",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    m = json.loads(out.read_text())
+    assert set(m) == {f"hf:{ds}", str(gold)}
+    assert m[f"hf:{ds}"]["incivility"]["n"] == 4  # its validation split
+    assert "by" in m[str(gold)] and "stance" in m[str(gold)]
+
+
+def test_evaluate_bad_corpus_spec_is_a_clear_error():
+    res = runner.invoke(app, ["evaluate", "corpus:vast:nosuchsplit", "-q"])
+    assert res.exit_code == 2
+    assert "corpus:vast:nosuchsplit" in res.output and "SPLIT" in res.output
