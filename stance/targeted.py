@@ -441,10 +441,39 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
         return self.classes_[self.decision_function(X).argmax(axis=1)]
 
 
+class WordwiseHashingVectorizer(HashingVectorizer):
+    """A :class:`~sklearn.feature_extraction.text.HashingVectorizer` whose ``char_wb`` n-grams
+    are hashed once per distinct word of a batch, not once per occurrence.
+
+    ``char_wb`` n-grams never cross a word boundary, so a document's counts are the sum of its
+    words' counts: ``transform`` builds the (documents x distinct words) count matrix and
+    multiplies it by the words' own n-gram rows. The output equals HashingVectorizer's (same
+    parameters); other analyzers fall back to it unchanged.
+    """
+
+    def transform(self, X):
+        if self.analyzer != "char_wb" or self.binary or isinstance(X, str):
+            return super().transform(X)
+        prep, decode = self.build_preprocessor(), self.decode
+        index: dict[str, int] = {}
+        cols: list[int] = []
+        indptr = [0]
+        for doc in X:
+            cols.extend([index.setdefault(w, len(index)) for w in prep(decode(doc)).split()])
+            indptr.append(len(cols))
+        counts = sp.csr_matrix((np.ones(len(cols)), np.asarray(cols, dtype=np.int64), indptr),
+                               shape=(len(indptr) - 1, len(index)))
+        words = HashingVectorizer(**{**self.get_params(), "norm": None}).transform(list(index))
+        out = (counts @ words).astype(self.dtype, copy=False)
+        out.sort_indices()
+        return normalize(out, norm=self.norm, copy=False) if self.norm is not None else out
+
+
 def hashed_tfidf(n_features: int, **kw) -> Pipeline:
     """Hashed n-gram counts (no vocabulary to store) re-weighted by sublinear TF-IDF."""
     return Pipeline([
-        ("hash", HashingVectorizer(n_features=n_features, alternate_sign=False, norm=None, **kw)),
+        ("hash", WordwiseHashingVectorizer(n_features=n_features, alternate_sign=False,
+                                           norm=None, **kw)),
         ("tfidf", TfidfTransformer(sublinear_tf=True)),
     ])
 

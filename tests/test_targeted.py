@@ -271,3 +271,23 @@ def test_specialist_pipeline_round_trips_through_joblib():
     sample = df.sample(12, random_state=0)
     np.testing.assert_allclose(pipe.predict_proba(sample), again.predict_proba(sample), atol=1e-9)
     np.testing.assert_allclose(again.predict_proba(sample).sum(1), 1.0, atol=1e-9)
+
+
+def test_wordwise_char_hashing_equals_sklearn_hashing():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from stance.targeted import WordwiseHashingVectorizer
+
+    texts = ["NATO NATO nato!!  expansion\tis a threat", "", "   ", "Ça va? İstanbul ß ﬁne",
+             "x\u00a0y\u2003z\u3000w", "a" * 40, "I  don't   think so /s"] * 3
+    for kw in ({"ngram_range": (3, 5)}, {"ngram_range": (2, 5), "lowercase": False},
+               {"ngram_range": (1, 2), "norm": "l2"}):
+        args = {"n_features": 2**12, "alternate_sign": False, "analyzer": "char_wb",
+                "norm": None, **kw}
+        want = HashingVectorizer(**args).transform(texts)
+        got = WordwiseHashingVectorizer(**args).transform(texts)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        assert abs(got - want).max() < 1e-12 and got.nnz == want.nnz
+    # other analyzers are HashingVectorizer's own
+    word = WordwiseHashingVectorizer(n_features=2**10, analyzer="word").transform(texts)
+    assert word.shape == (len(texts), 2**10)
