@@ -28,6 +28,7 @@ unique target, then indexed: scoring k targets per comment costs far less than k
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -97,8 +98,11 @@ def sarcasm_cues(text: str) -> list[str]:
     return list(dict.fromkeys(m.lastgroup for m in _SARCASM.finditer(str(text or "").lower())))
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word/punctuation tokens; words in a negation scope get a ``NEG_`` twin."""
+@functools.lru_cache(maxsize=16384)
+def tokenize(text: str) -> tuple[str, ...]:
+    """Lower-cased word/punctuation tokens; words in a negation scope get a ``NEG_`` twin.
+
+    Memoised (the word block and the pair block of one batch tokenise the same texts)."""
     toks = _TOKEN.findall(str(text or "").lower().replace("\u2019", "'"))
     out: list[str] = []
     neg = False
@@ -110,7 +114,7 @@ def tokenize(text: str) -> list[str]:
         out.append(f"NEG_{t}" if neg else t)
         if t in _NEGATORS or t.endswith("n't"):
             neg = True
-    return out
+    return tuple(out)
 
 
 def _plain(tok: str) -> str:
