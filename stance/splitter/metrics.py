@@ -64,3 +64,33 @@ class MacroPRF:
             "mR": sum(r[1] for r in self.rows) / n,
             "mF1": sum(r[2] for r in self.rows) / n,
         }
+
+
+def dragnet_dev_metrics(model, data_dir, limit: int | None = None) -> dict:
+    """The splitter's dev figures on the Dragnet dev pages (as benchmarks/split_bench.py
+    computes them for ``stance``): content and comment macro P/R/F1 on pages with a comment
+    section, and the share of pages without one that get no predicted comment."""
+    from stance.splitter import split
+    from stance.splitter.data import iter_pages
+
+    content, comments = MacroPRF(), MacroPRF()
+    neg = flagged = 0
+    for _pid, raw, gold_content, gold_comments, marker in iter_pages(data_dir, part="dev",
+                                                                     limit=limit):
+        res = split(raw, model=model)
+        if marker:
+            content.add(content_text(res), gold_content)
+            if tokens(gold_comments):
+                comments.add(comment_text(res), gold_comments)
+        else:
+            neg += 1
+            flagged += sum(tokens(comment_text(res)).values()) > 0
+    def rounded(acc: MacroPRF) -> dict:
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in acc.summary().items()}
+
+    return {
+        "content": rounded(content),
+        "comments": rounded(comments),
+        "no_comment_pages": neg,
+        "no_comment_pages_clean": round(1 - flagged / neg, 4) if neg else None,
+    }
