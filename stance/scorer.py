@@ -276,13 +276,10 @@ def _score_in_worker(model_dir: str, options: ScoreOptions, batch: list[Record],
 
 
 def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the OS reports one)."""
-    import os
+    """CPUs this process may use (joblib's count: CPU affinity and cgroup quotas respected)."""
+    from joblib import cpu_count
 
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    return max(1, int(cpu_count()))
 
 
 def _str(value: Any) -> str:

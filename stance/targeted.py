@@ -98,11 +98,16 @@ def sarcasm_cues(text: str) -> list[str]:
     return list(dict.fromkeys(m.lastgroup for m in _SARCASM.finditer(str(text or "").lower())))
 
 
-@functools.lru_cache(maxsize=16384)
 def tokenize(text: str) -> tuple[str, ...]:
     """Lower-cased word/punctuation tokens; words in a negation scope get a ``NEG_`` twin.
 
-    Memoised (the word block and the pair block of one batch tokenise the same texts)."""
+    Texts up to 2,000 characters are memoised (the last 4,096: the word and the pair block of
+    one batch tokenise the same texts); longer ones are not, so the memo stays small."""
+    text = str(text or "")
+    return _tokenize_short(text) if len(text) <= 2000 else _tokenize(text)
+
+
+def _tokenize(text: str) -> tuple[str, ...]:
     toks = _TOKEN.findall(str(text or "").lower().replace("\u2019", "'"))
     out: list[str] = []
     neg = False
@@ -115,6 +120,9 @@ def tokenize(text: str) -> tuple[str, ...]:
         if t in _NEGATORS or t.endswith("n't"):
             neg = True
     return tuple(out)
+
+
+_tokenize_short = functools.lru_cache(maxsize=4096)(_tokenize)
 
 
 def _plain(tok: str) -> str:
@@ -456,7 +464,8 @@ class WordwiseHashingVectorizer(HashingVectorizer):
     """
 
     def transform(self, X):
-        if self.analyzer != "char_wb" or self.binary or isinstance(X, str):
+        if (self.analyzer != "char_wb" or self.binary or isinstance(X, str)
+                or self.input != "content" or self.strip_accents or self.preprocessor):
             return super().transform(X)
         prep, decode = self.build_preprocessor(), self.decode
         index: dict[str, int] = {}
@@ -465,6 +474,8 @@ class WordwiseHashingVectorizer(HashingVectorizer):
         for doc in X:
             cols.extend([index.setdefault(w, len(index)) for w in prep(decode(doc)).split()])
             indptr.append(len(cols))
+        if not index:  # no words at all (empty or blank texts): all-zero rows
+            return sp.csr_matrix((len(indptr) - 1, self.n_features), dtype=self.dtype)
         counts = sp.csr_matrix((np.ones(len(cols)), np.asarray(cols, dtype=np.int64), indptr),
                                shape=(len(indptr) - 1, len(index)))
         words = HashingVectorizer(**{**self.get_params(), "norm": None}).transform(list(index))

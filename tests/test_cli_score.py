@@ -125,3 +125,15 @@ def test_library_score_turns_invalid_records_into_error_records(scorer):
     assert out[1]["error"].startswith("<records>:2:") and out[3]["line"] == 4
     assert out[5]["stance"][0]["target"] == "Russia"
     assert len(scorer.score_batch(records[:2])) == 2
+
+
+def test_empty_and_blank_texts_are_scored_not_fatal():
+    # a batch whose texts hold no word at all (and an empty reply) still gets scores
+    lines = [json.dumps({"id": "1", "text": "Vaccines are great."}),
+             json.dumps({"id": "2", "text": "", "parent_id": "1", "target": "vaccines"}),
+             json.dumps({"id": "3", "text": "\u00a0\u3000", "target": "NATO"})]
+    res = run("score", "-", "-q", "--batch-size", "1", input="\n".join(lines) + "\n")
+    assert res.exit_code == 0, res.output
+    out = parse(res.stdout)
+    assert [o["id"] for o in out] == ["1", "2", "3"]
+    assert "reply_stance" in out[1] and out[2]["stance"][0]["target"] == "NATO"

@@ -288,6 +288,12 @@ def test_wordwise_char_hashing_equals_sklearn_hashing():
         got = WordwiseHashingVectorizer(**args).transform(texts)
         assert got.shape == want.shape and got.dtype == want.dtype
         assert abs(got - want).max() < 1e-12 and got.nnz == want.nnz
+    # a batch without a single word (empty or blank texts) gives all-zero rows, like sklearn's
+    blank = ["", " \u00a0\u3000 ", "\n"]
+    args = {"n_features": 2**10, "alternate_sign": False, "analyzer": "char_wb", "norm": None}
+    got = WordwiseHashingVectorizer(**args).transform(blank)
+    assert got.shape == (3, 2**10) and got.nnz == 0
+    assert HashingVectorizer(**args).transform(blank).nnz == 0
     # other analyzers are HashingVectorizer's own
     word = WordwiseHashingVectorizer(n_features=2**10, analyzer="word").transform(texts)
     assert word.shape == (len(texts), 2**10)
