@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -817,6 +818,10 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         return self._weight(C @ M)  # a product: no duplicate entries
 
     def _cached_word_matrix(self, words: list[str]):
+        with _WCACHE_LOCK:  # the cache is shared state: one thread at a time updates it
+            return self._cached_word_matrix_locked(words)
+
+    def _cached_word_matrix_locked(self, words: list[str]):
         """``_word_matrix(words)`` with the rows of words seen in earlier batches reused.
 
         Comment streams repeat most of their words, so rows are kept (not pickled) in a few
@@ -901,6 +906,10 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
 
 
 _HASH_P = np.uint64(0x100000001B3)  # FNV-64 prime; arithmetic wraps modulo 2**64
+
+
+#: Guards every WordCharNgrams word cache (threads scoring with one shared model).
+_WCACHE_LOCK = threading.Lock()
 
 
 def _codepoints(text: str) -> np.ndarray:

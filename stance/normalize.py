@@ -369,7 +369,7 @@ class TextNormalizer(BaseEstimator, TransformerMixin):
     memo_size = 500_000
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: pickling must not clear the live memo
         state.pop("_memo", None)
         return state
 
