@@ -222,7 +222,9 @@ def flatten_deep(html: str, max_depth: int, name: str | None = None) -> str:
         )
     # drop the opening tags past the limit and the closing tags that match them
     drop = (depth > max_depth) | ((steps < 0) & (depth >= max_depth))
-    spans = [m.span() for m, d in zip(_NESTING.finditer(html), drop) if d]
+    # the same tag matches as ``flags`` (not _NESTING, whose re.I also folds e.g. "ſ" to "s")
+    nesting = (m for m in _TAG_NAME.finditer(html) if m.group(2).lower() in names)
+    spans = [m.span() for m, d in zip(nesting, drop) if d]
     out = []
     last = 0
     for start, end in spans:

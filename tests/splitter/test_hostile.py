@@ -156,3 +156,18 @@ def test_single_enormous_line_of_text():
     out, dt = run("NATO " * 1_000_000, 0, mode="text", timeout=5.0)
     assert dt < 10
     assert isinstance(out, (dict, InputError))
+
+
+def test_deep_nesting_with_case_folding_lookalike_tags_stays_balanced():
+    # "ſpan" / "İ" fold to span / i under re.I but are not nesting tags: flattening must drop
+    # exactly the too-deep <div>/<b> pairs, never shift onto the wrong tags
+    import re
+
+    from stance.splitter.blocks import flatten_deep
+
+    html = ("<\u017fpan>x</\u017fpan><\u0130>y</\u0130>" + "<div><b>" * 300 + "t"
+            + "</b></div>" * 300)
+    out = flatten_deep(html, 100)
+    assert len(re.findall(r"<div\b", out)) == len(re.findall(r"</div\b", out)) == 50
+    assert out.count("<b>") == out.count("</b>") == 50
+    assert "<\u017fpan>x</\u017fpan><\u0130>y</\u0130>" in out
