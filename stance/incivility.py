@@ -657,6 +657,8 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         from scipy import sparse
 
         n = len(texts)
+        # U+0001 marks whole-word features in the vocabulary: never part of a text's n-grams
+        texts = [t.replace("\x01", " ") if "\x01" in t else t for t in texts]
         joined = " \x00 ".join(texts)
         if n > 1 and joined.count("\x00") == n - 1:
             toks = joined.split()
@@ -685,8 +687,10 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
     def fit_transform(self, X, y=None):
         from scipy import sparse
 
-        if self.ngram_range[0] < 2:
-            raise ValueError("WordCharNgrams needs n-grams of at least 2 characters")
+        if not 2 <= self.ngram_range[0] <= 3:
+            # >= 2: 1-grams add noise; <= 3: every padded word (" w ") is at least that long,
+            # so the vectorised transform sees the same n-grams as fit
+            raise ValueError("WordCharNgrams needs ngram_range[0] of 2 or 3")
         texts = list(X)
         C, words = self._word_counts(texts)
         grams: dict[str, int] = {}
