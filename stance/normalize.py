@@ -340,8 +340,8 @@ class TextNormalizer(BaseEstimator, TransformerMixin):
 
         The Unicode steps and the joining of spaced letters run on the text; the remaining
         steps work inside a whitespace token, so each distinct token is normalised once and
-        remembered (not pickled; at most ``memo_size`` tokens, then the memo restarts): comment
-        streams repeat most tokens. The tokens are those of ``normalize(text).split()``.
+        remembered (not pickled; tokens of <= 64 characters, at most ``memo_size`` of them, then
+        the memo restarts): comment streams repeat most tokens. The tokens are those of ``normalize(text).split()``.
         """
         texts = _texts(X, self.column)
         if not self.enabled:
@@ -362,7 +362,9 @@ class TextNormalizer(BaseEstimator, TransformerMixin):
             if None in norm:
                 for i, w in enumerate(toks):
                     if norm[i] is None:
-                        norm[i] = memo[w] = _normalize_token(w, unmasker)
+                        norm[i] = _normalize_token(w, unmasker)
+                        if len(w) <= 64:  # long one-off tokens (URLs, blobs) are not kept
+                            memo[w] = norm[i]
             out.append(" ".join(norm))
         return out
 
