@@ -341,7 +341,8 @@ class TextNormalizer(BaseEstimator, TransformerMixin):
         The Unicode steps and the joining of spaced letters run on the text; the remaining
         steps work inside a whitespace token, so each distinct token is normalised once and
         remembered (not pickled; tokens of <= 64 characters, at most ``memo_size`` of them, then
-        the memo restarts): comment streams repeat most tokens. The tokens are those of ``normalize(text).split()``.
+        the memo restarts): comment streams repeat most tokens. The tokens are those of
+        ``normalize(text).split()``.
         """
         texts = _texts(X, self.column)
         if not self.enabled:
