@@ -108,7 +108,7 @@ def tokenize(text: str) -> tuple[str, ...]:
 
 
 def _tokenize(text: str) -> tuple[str, ...]:
-    toks = _TOKEN.findall(str(text or "").lower().replace("\u2019", "'"))
+    toks = _TOKEN.findall(text.lower().replace("\u2019", "'"))
     out: list[str] = []
     neg = False
     for t in toks:
