@@ -165,14 +165,19 @@ class Scorer:
                 yield from scored
             return
         for batch, parents in batches:
-            yield from self.score_batch(batch, parents)
+            yield from self._score_checked(batch, parents)
 
     def score_batch(self, batch: list[Record], parents: list[str | None] | None = None
                     ) -> list[Record]:
-        """Score one batch; ``parents[i]`` is the parent text of ``batch[i]`` (or None)."""
+        """Score one batch; ``parents[i]`` is the parent text of ``batch[i]`` (or None:
+        resolved within the batch). Invalid records become error records, as in ``score``."""
         batch = list(_checked(batch))
         if parents is None:
             parents = next(resolve_parents(iter(batch), len(batch) or 1))[1] if batch else []
+        return self._score_checked(batch, parents)
+
+    def _score_checked(self, batch: list[Record], parents: list[str | None]) -> list[Record]:
+        """``score_batch`` for records already passed through ``_checked``."""
         opts = self.options
         digits = opts.precision
         valid = [i for i, r in enumerate(batch) if not is_error(r)]
@@ -272,7 +277,7 @@ def _score_in_worker(model_dir: str, options: ScoreOptions, batch: list[Record],
     scorer = _WORKER_SCORERS.get(model_dir)
     if scorer is None:
         scorer = _WORKER_SCORERS[model_dir] = Scorer(model_dir, options)
-    return scorer.score_batch(batch, parents)
+    return scorer._score_checked(batch, parents)
 
 
 def available_cores() -> int:
