@@ -85,6 +85,7 @@ def dragnet_dev_metrics(model, data_dir, limit: int | None = None) -> dict:
         else:
             neg += 1
             flagged += sum(tokens(comment_text(res)).values()) > 0
+
     def rounded(acc: MacroPRF) -> dict:
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in acc.summary().items()}
 
