@@ -610,8 +610,9 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
     text x word counts and ``M`` the word x n-gram counts. ``transform`` builds ``M`` for all
     distinct words of the batch at once with numpy: the words are laid end to end in one array
     of code points, every n-gram window that stays inside a padded word is hashed (64-bit
-    polynomial hash, vectorised over windows) and looked up by binary search in the sorted
-    hashes of the fitted vocabulary. No per-word or per-n-gram Python loop, no cache; the result
+    polynomial hash, vectorised over windows) and looked up in a hash table of the fitted
+    vocabulary's hashes (``_HashTable``). No per-word or per-n-gram Python loop; rows of words
+    seen in earlier batches are reused (``cache_words``, not pickled). The result
     equals scikit-learn's (a 64-bit collision between a vocabulary n-gram and another n-gram is
     the only possible difference).
     Smooth idf, sublinear tf and L2 rows as in ``TfidfVectorizer``; ``max_features`` keeps the
