@@ -95,21 +95,6 @@ def _script(text: str) -> str:
     return max(counts, key=counts.get) if counts else ""
 
 
-def is_page_chrome(line: str) -> bool:
-    """Chrome that never belongs to an article (bylines and dates are left to the caller)."""
-    s = line.strip()
-    return bool(
-        ICON_RUN.match(s)
-        or WIDGET.match(s)
-        or BREADCRUMB.match(s)
-        or PLAYER_TIMES.match(s)
-        or UI_LINE.match(s)
-        or is_prompt(s)
-        or AVATAR.match(s)
-        or (len(s) < 160 and CREDIT.search(s))
-    )
-
-
 def is_chrome(line: str) -> bool:
     """Outlet chrome, metadata and widget lines that never belong to an article."""
     s = line.strip()
