@@ -32,7 +32,6 @@ MAX_LINE = 20000  # longer lines are cut before any pattern sees them
 
 # ------------------------------------------------------------------ line classes (article part)
 ICON_RUN = re.compile(r"^(?:\s*\bicon\b[\w -]{0,40}){2,}$", re.I)
-BREADCRUMB = re.compile(r"^[\w .'’-]{1,30}(?:\s+[|›»>/]\s+[\w .'’-]{1,30}){1,6}$")
 BYLINE = re.compile(
     r"^\s*(?:by|von|par|por|door|written\s+by|story\s+by|posted\s+by|started\s+by)\s*:?\s+"
     r"[\w.'’ -]{2,80}(?:\s+(?:and|&)\s+[\w.'’ -]{2,40})?\s*[,|]?.{0,60}$",
