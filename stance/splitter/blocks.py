@@ -94,11 +94,8 @@ SKIP_TAGS = frozenset(
         "map",
     ]
 )
-LINK_TAGS = frozenset(("a",))
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_WS = re.compile(r"[ \t\r\f\v\u00a0\u200b\u2009\u202f]+")
-_NL = re.compile(r"\s*\n\s*")
 
 
 _TOKEN_CACHE: dict[str, tuple[str, ...]] = {}

@@ -43,9 +43,6 @@ AUTHOR_TOKENS = frozenset(
         "member",
     ]
 )
-TIME_TOKENS = frozenset(
-    ["date", "time", "timestamp", "published", "datetime", "posted", "when", "ago"]
-)
 LIKE_TOKENS = frozenset(
     ["like", "likes", "vote", "votes", "score", "points", "pts", "rating", "karma", "upvotes"]
 )
