@@ -181,14 +181,70 @@ _HUGE_TAG = re.compile(r"<([a-zA-Z][\w:-]{0,30})[^<>]{4000,}>?")
 _HUGE = 4000
 
 
+_NAME_WIDTH = 11  # longer than every name in _NEST_NAMES ("blockquote" has 10 letters)
+_ASCII_WORD = np.zeros(256, dtype=bool)
+for _c in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_":
+    _ASCII_WORD[_c] = True
+_ALNUM = _ASCII_WORD.copy()
+_ALNUM[95] = False
+_LOWER = np.arange(256, dtype=np.uint8)
+_LOWER[65:91] += 32
+
+
 def _maybe_huge_tag(raw: np.ndarray) -> bool:
-    """Whether some ``<`` is followed by 4000 bytes without ``<`` or ``>`` (a cheap superset)."""
+    """Whether some ``<`` and a letter are followed by 4000 bytes without ``<`` or ``>``
+    (a cheap superset of ``_HUGE_TAG`` matches)."""
     delim = np.flatnonzero((raw == 60) | (raw == 62))
     if not len(delim):
         return False
     ends = np.append(delim[1:], len(raw))
-    opens = raw[delim] == 60
-    return bool(((ends - delim)[opens] > _HUGE).any())
+    long = (raw[delim] == 60) & (ends - delim > _HUGE)
+    if not long.any():
+        return False
+    after = _LOWER[raw[np.minimum(delim[long] + 1, len(raw) - 1)]]
+    return bool(((after >= 97) & (after <= 122)).any())  # a tag name starts with a letter
+
+
+def _name_key(name: bytes) -> int:
+    """The first 8 bytes of a tag name as a little-endian integer (zero padded)."""
+    return int.from_bytes(name[:8].ljust(8, b"\0"), "little")
+
+
+_NEST_KEYS = np.array(sorted({_name_key(n.encode()) for n in _NEST_NAMES}), dtype=np.uint64)
+_LONG_NAMES = {n.encode() for n in _NEST_NAMES if len(n) > 8}
+
+
+def _depth_bound(raw: np.ndarray) -> int:
+    """An upper bound on how deep the _NEST_NAMES tags of ``raw`` (UTF-8 bytes) nest.
+
+    The running count of ``flatten_deep``, vectorised: an opening tag counts when its name
+    is followed by any byte but an ASCII word character (so also by a non-ASCII byte, which
+    the exact count may not accept), a closing tag only when followed by an ASCII non-word
+    byte. So opening tags are over- and closing tags under-counted: never below the truth.
+    """
+    lt = np.flatnonzero(raw == 60)
+    if not len(lt):
+        return 0
+    padded = np.concatenate([raw, np.zeros(_NAME_WIDTH + 2, dtype=np.uint8)])
+    closing = padded[lt + 1] == 47
+    start = lt + 1 + closing
+    first = _LOWER[padded[start]]
+    keep = (first >= 97) & (first <= 122)  # a tag name starts with a letter
+    start, closing = start[keep], closing[keep]
+    win = _LOWER[padded[start[:, None] + np.arange(_NAME_WIDTH + 1)]]
+    alnum = _ALNUM[win]
+    length = np.where(alnum.all(axis=1), _NAME_WIDTH, alnum.argmin(axis=1))
+    term = win[np.arange(len(start)), length]
+    head = np.ascontiguousarray(win[:, :8])
+    head[np.arange(8)[None, :] >= length[:, None]] = 0
+    keys = head.view("<u8").ravel()
+    pos = np.minimum(np.searchsorted(_NEST_KEYS, keys), len(_NEST_KEYS) - 1)
+    known = (_NEST_KEYS[pos] == keys) & (length <= 8)
+    for i in np.flatnonzero(length > 8):  # rare: only a few long names nest
+        known[i] = bytes(win[i, : length[i]]) in _LONG_NAMES
+    known &= ~_ASCII_WORD[term]
+    steps = (known & ~closing).astype(np.int64) - (known & closing & (term < 128))
+    return int(np.cumsum(steps).max()) if len(steps) else 0
 
 
 def flatten_deep(html: str, max_depth: int, name: str | None = None) -> str:
@@ -200,7 +256,8 @@ def flatten_deep(html: str, max_depth: int, name: str | None = None) -> str:
     raw = np.frombuffer(html.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     if _maybe_huge_tag(raw):
         html = _HUGE_TAG.sub(r"<\1>", html)
-    if int(np.count_nonzero(raw == 60)) <= max_depth:
+        raw = np.frombuffer(html.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    if html.count("<") <= max_depth or _depth_bound(raw) <= max_depth:
         return html
     names = _NEST_NAMES
     flags = "".join([s or "+" for s, t in _TAG_NAME.findall(html) if t.lower() in names])
