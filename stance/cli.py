@@ -64,37 +64,58 @@ def split(
     pages: Annotated[list[str], typer.Argument(help="HTML or plain-text pages; '-' reads stdin.")],
     output: OutputOpt = None,
     mode: Annotated[str, typer.Option(help="auto, html or text.")] = "auto",
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=0, help="Worker processes; 0 = one per core when there are more "
+        "than 16 pages, 1 = this process only.")] = 0,
     quiet: QuietOpt = False,
 ) -> None:
-    """Split pages into title, article and comment thread: one JSON object per page."""
-    import sys
+    """Split pages into title, article and comment thread: one JSON object per page.
 
+    A page that cannot be read comes back as `{"source": ..., "error": ...}` in its place
+    (exit status 1).
+    """
     from stance.io import dumps, open_output
     from stance.options import SplitOptions
-    from stance.splitter import split as split_text
-    from stance.splitter import split_file
+    from stance.progress import Progress
 
     _setup(quiet)
     if mode not in {"auto", "html", "text"}:
         _fail(StanceError(f"--mode must be auto, html or text, not {mode!r}"))
-    opts = SplitOptions(mode=mode)
+    opts = SplitOptions(mode=mode, jobs=jobs)
     failed = 0
     try:
-        with open_output(output) as out:
-            for page in pages:
-                try:
-                    if page == "-":
-                        result = split_text(sys.stdin.buffer.read(), opts, name="<stdin>")
-                    else:
-                        result = split_file(page, opts)
-                except StanceError as exc:
-                    failed += 1
-                    result = {"source": page, "error": str(exc)}
+        with Progress(enabled=not quiet and len(pages) > 1) as bar, open_output(output) as out:
+            results = bar.track(_split_pages(pages, opts), "splitting", total=len(pages),
+                                unit="pages")
+            for result in results:
+                failed += "error" in result
                 out.write(dumps(result) + "\n")
     except StanceError as exc:
         _fail(exc)
     if failed:
         raise typer.Exit(1)
+
+
+def _split_pages(pages: list[str], opts):
+    """Results in the order of ``pages``: runs of files through ``split_files``, '-' here."""
+    import sys
+
+    from stance.errors import InputError
+    from stance.splitter import split, split_files
+
+    run: list[str] = []
+    for page in [*pages, None]:
+        if page is not None and page != "-":
+            run.append(page)
+            continue
+        if run:
+            yield from split_files(run, opts)
+            run = []
+        if page == "-":
+            try:
+                yield split(sys.stdin.buffer.read(), opts, name="<stdin>")
+            except InputError as exc:
+                yield {"source": "<stdin>", "error": str(exc)}
 
 
 @app.command(epilog="**Examples**\n\n"

@@ -26,6 +26,9 @@ class SplitOptions:
     timeout: float = 20.0
     #: Use the learned block classifier for HTML when rules are not confident.
     learned: bool = True
+    #: Worker processes for ``split_files``: 1 = this process, 0 = one per core when there
+    #: is more than one page.
+    jobs: int = 1
 
 
 @dataclass(frozen=True)

@@ -41,3 +41,26 @@ def test_score_page_uses_title_as_target():
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert rows and all(r["stance"][0]["target"] == r["title"] for r in rows)
     assert any("reply_stance" in r for r in rows)  # replies resolve their parent in the page
+
+
+def test_split_files_in_workers_matches_one_process(tmp_path):
+    from stance.options import SplitOptions
+    from stance.splitter import split_files
+
+    pages = sorted(PAGES.iterdir())
+    paths = [*pages, tmp_path / "missing.html"] * 6  # more than one chunk of 16
+    serial = list(split_files(paths, SplitOptions(jobs=1)))
+    parallel = list(split_files(paths, SplitOptions(jobs=2)))
+    assert parallel == serial
+    assert [r["source"] for r in parallel] == [str(p) for p in paths]
+    assert sum("error" in r for r in parallel) == 6
+
+
+def test_split_mixes_stdin_and_files_in_order(tmp_path):
+    html = PAGES / "nato_summit_article.html"
+    res = runner.invoke(app, ["split", str(html), "-", str(html), "-q", "-j", "2"],
+                        input=html.read_bytes())
+    assert res.exit_code == 0, res.output
+    out = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [o["source"] for o in out] == [str(html), "<stdin>", str(html)]
+    assert out[0]["comments"] == out[1]["comments"] == out[2]["comments"]

@@ -4,6 +4,7 @@ API::
 
     split(source: str | bytes, options: SplitOptions | None = None, name: str = "<string>") -> dict
     split_file(path, options: SplitOptions | None = None) -> dict
+    split_files(paths, options: SplitOptions | None = None) -> Iterator[dict]   # in order
     fit(data_dir, options) -> sklearn Pipeline        # the learned block classifier
 
 Return value (the ``split`` contract)::
@@ -11,7 +12,8 @@ Return value (the ``split`` contract)::
     {"source": name, "title": str, "article": str,
      "comments": [{"id", "parent_id", "depth", "author", "time", "likes", "quote", "text"}, ...]}
 
-Raises ``stance.errors.InputError`` (naming the file) for unreadable or hostile input.
+Raises ``stance.errors.InputError`` (naming the file) for unreadable or hostile input;
+``split_files`` yields ``{"source": path, "error": why}`` in that page's place instead.
 The learned block classifier is loaded on first use from
 ``stance.resources.default_model_dir() / "splitter.joblib"``; without it, rules alone run.
 """
@@ -20,13 +22,15 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from stance.errors import InputError, ModelError
 from stance.options import SplitOptions
 
-__all__ = ["split", "split_file", "fit", "load_model"]
+__all__ = ["split", "split_file", "split_files", "fit", "load_model"]
 
 _MODEL_LOCK = threading.Lock()
 _MODEL_CACHE: dict[str, Any] = {}
@@ -109,6 +113,56 @@ def split_file(path: str | os.PathLike[str], options: SplitOptions | None = None
 
         opts = replace(opts, mode="text")
     return split(data, opts, name=name)
+
+
+#: Pages a worker splits per task: enough to amortise the inter-process hand-off.
+_CHUNK = 16
+
+
+def split_files(
+    paths: Iterable[str | os.PathLike[str]], options: SplitOptions | None = None
+) -> Iterator[dict]:
+    """Split every page of ``paths``, yielding one result per page, in order.
+
+    A page that cannot be split yields ``{"source": path, "error": why}`` in its place, so
+    nothing is lost. With ``options.jobs`` other than 1, chunks of pages are split in worker
+    processes (each loads the block classifier once); 0 means one worker per core.
+    """
+    opts = options or SplitOptions()
+    it = iter(paths)
+    first = list(islice(it, _CHUNK + 1))
+    jobs = opts.jobs
+    if jobs == 0:
+        from stance.scorer import available_cores
+
+        jobs = available_cores() if len(first) > _CHUNK else 1
+    chunks = _chunks(first, it)
+    if jobs > 1:
+        from joblib import Parallel, delayed
+
+        run = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+        for results in run(delayed(_split_chunk)(chunk, opts) for chunk in chunks):
+            yield from results
+        return
+    for chunk in chunks:
+        yield from _split_chunk(chunk, opts)
+
+
+def _chunks(first: list, rest: Iterator) -> Iterator[list]:
+    pending = first
+    while pending:
+        yield pending[:_CHUNK]
+        pending = pending[_CHUNK:] or list(islice(rest, _CHUNK))
+
+
+def _split_chunk(paths: list, options: SplitOptions) -> list[dict]:
+    out = []
+    for path in paths:
+        try:
+            out.append(split_file(path, options))
+        except InputError as exc:
+            out.append({"source": str(path), "error": str(exc)})
+    return out
 
 
 def fit(data_dir=None, options=None, config: dict | None = None, log=None):
