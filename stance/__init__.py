@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "split": ("stance.splitter", "split"),
     "split_file": ("stance.splitter", "split_file"),
+    "split_files": ("stance.splitter", "split_files"),
     "Scorer": ("stance.scorer", "Scorer"),
     "load": ("stance.scorer", "load"),
     "score_records": ("stance.scorer", "score_records"),
@@ -32,14 +33,14 @@ _LAZY = {
 
 __all__ = [
     "EvaluateOptions", "ScoreOptions", "Scorer", "SplitOptions", "TrainOptions", "__version__",
-    "evaluate", "load", "score_records", "split", "split_file", "train",
+    "evaluate", "load", "score_records", "split", "split_file", "split_files", "train",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from stance.evaluate import evaluate
     from stance.options import EvaluateOptions, ScoreOptions, SplitOptions, TrainOptions
     from stance.scorer import Scorer, load, score_records
-    from stance.splitter import split, split_file
+    from stance.splitter import split, split_file, split_files
     from stance.train import train
 
 
