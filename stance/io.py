@@ -7,6 +7,7 @@ Every input line yields exactly one item: the parsed record, or an error record
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -44,20 +45,61 @@ def validate(obj: Any) -> str | None:
     return None
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _not_unicode(line: str) -> str | None:
+    """Why ``line`` cannot be written back as UTF-8 (undecodable bytes, read with
+    ``surrogateescape``, or lone surrogates), or None."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = line[exc.start]
+        if 0xDC80 <= ord(bad) <= 0xDCFF:  # a byte that was not UTF-8
+            return (f"not valid UTF-8 (byte 0x{ord(bad) - 0xDC00:02x} at column {exc.start + 1}); "
+                    "re-encode the file as UTF-8")
+        return f"a string holds an unpaired surrogate (U+{ord(bad):04X}), not valid Unicode"
+    return None
+
+
 def parse_lines(lines: Iterable[str], source: str) -> Iterator[Record]:
-    """Parse JSONL lines into records or error records, one per line, in order."""
+    """Parse JSONL lines into records or error records, one per line, in order.
+
+    Besides malformed JSON and invalid records, a line is an error when it is not valid
+    UTF-8, when its strings hold unpaired surrogates (``"\\ud83d"``), or when it uses
+    NaN/Infinity or an out-of-range number (they could not be written back as JSON).
+    """
     for n, raw in enumerate(lines, start=1):
         line = raw.strip()
+        if n == 1 and line.startswith("\ufeff"):  # a BOM (files strip it when opened)
+            line = line[1:].lstrip()
         if not line:
             yield error_record("empty line", n, source)
             continue
+        why = None if line.isascii() else _not_unicode(line)
+        if why:
+            yield error_record(why, n, source)
+            continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, parse_constant=_no_constant, parse_float=_finite)
         except (json.JSONDecodeError, RecursionError) as exc:
             why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
             yield error_record(f"not valid JSON ({why})", n, source)
             continue
-        why = validate(obj)
+        except ValueError as exc:
+            yield error_record(f"not valid JSON ({exc})", n, source)
+            continue
+        if "\\u" in line and ("\\ud" in line or "\\uD" in line):
+            why = _not_unicode(dumps(obj))
+        why = why or validate(obj)
         yield error_record(why, n, source) if why else obj
 
 
@@ -72,7 +114,8 @@ def open_text(path: str | Path) -> Iterator[IO[str]]:
         raise InputError("no such file", str(p))
     if p.is_dir():
         raise InputError("is a directory, expected a file", str(p))
-    with p.open("r", encoding="utf-8-sig", errors="replace", newline=None) as fh:
+    # undecodable bytes stay visible (as surrogates) so parse_lines reports their line
+    with p.open("r", encoding="utf-8-sig", errors="surrogateescape", newline=None) as fh:
         yield fh
 
 
@@ -89,15 +132,32 @@ def dumps(record: Record) -> str:
 
 @contextmanager
 def open_output(path: str | Path | None) -> Iterator[IO[str]]:
-    """stdout for None or ``-``, else a UTF-8 file (parent directories created)."""
+    """stdout for None or ``-``, else a UTF-8 file (parent directories created).
+
+    The file is written under a temporary name beside it and renamed into place when the
+    block ends without an error: an existing file (even the input being read) is left
+    intact until the new content is complete, and a failed run leaves no partial output.
+    """
     if path is None or str(path) == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with p.open("w", encoding="utf-8") as fh:
-        yield fh
+    if p.is_dir():
+        raise InputError("is a directory, expected a file to write", str(p))
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.part")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fh = tmp.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", str(p)) from exc
+    try:
+        with fh:
+            yield fh
+        os.replace(tmp, p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_records(records: Iterable[Record], out: IO[str]) -> int:

@@ -25,3 +25,47 @@ def test_validate_accepts_contract_fields():
     assert validate({"text": "x", "target": "NATO", "title": "t", "parent_id": 4}) is None
     assert validate({"text": "x", "target": ["NATO", "Russia"]}) is None
     assert validate({"text": "x", "title": 5}) == "'title' must be a string"
+
+
+def test_lines_that_could_not_be_written_back_are_errors_in_place():
+    lines = [
+        '{"text": "broken emoji \\ud83d end"}',  # a lone surrogate escape
+        '{"text": "fine emoji \\ud83d\\ude00"}',  # a proper pair
+        '{"text": "caf\udce9"}',  # byte 0xe9 read with surrogateescape (Latin-1 input)
+        '{"text": "x", "score": NaN}',
+        '{"text": "x", "score": 1e400}',
+        '{"text": "x", "score": 1.5}',
+    ]
+    out = list(parse_lines(lines, "c.jsonl"))
+    assert [is_error(r) for r in out] == [True, False, True, True, True, False]
+    assert "surrogate" in out[0]["error"] and out[1]["text"] == "fine emoji \U0001f600"
+    assert out[2]["error"].startswith("c.jsonl:3: not valid UTF-8 (byte 0xe9")
+    assert "NaN" in out[3]["error"] and "out of range" in out[4]["error"]
+
+
+def test_bom_on_first_line_of_a_stream_is_ignored():
+    out = list(parse_lines(['\ufeff{"text": "first"}\n', '{"text": "second"}\n'], "<stdin>"))
+    assert [r["text"] for r in out] == ["first", "second"]
+
+
+def test_output_replaces_the_file_only_when_complete(tmp_path):
+    import pytest
+
+    from stance.errors import InputError
+    from stance.io import open_output
+
+    target = tmp_path / "out.jsonl"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError), open_output(target) as fh:
+        fh.write("partial\n")
+        raise RuntimeError("fatal error mid-run")
+    assert target.read_text() == "old\n" and list(tmp_path.iterdir()) == [target]
+    with open_output(target) as fh:
+        fh.write("new\n")
+    assert target.read_text() == "new\n" and list(tmp_path.iterdir()) == [target]
+    with pytest.raises(InputError, match="is a directory"), open_output(tmp_path):
+        pass
+    (tmp_path / "afile").write_text("")
+    under_a_file = tmp_path / "afile" / "x.jsonl"
+    with pytest.raises(InputError, match="cannot write"), open_output(under_a_file):
+        pass
