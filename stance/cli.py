@@ -24,6 +24,25 @@ app = typer.Typer(
 )
 
 PAGE_SUFFIXES = {".html", ".htm", ".xhtml", ".txt", ".text"}
+#: Bad records logged one by one on stderr; past this, only the total (they stay in the output).
+MAX_WARNINGS = 20
+
+
+def _version(value: bool) -> None:
+    if value:
+        from stance import __version__
+
+        typer.echo(f"stance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Split news pages into article and comments; score each comment's stance and
+    incivility. Offline, on millions of comments."""
 
 ModelOpt = Annotated[Path | None, typer.Option(
     "--model", "-m", help="Model directory (default: the shipped models/default).")]
@@ -139,11 +158,11 @@ def score(
     kinds: Annotated[bool, typer.Option(help="Report incivility kinds.")] = True,
     jobs: Annotated[int, typer.Option(
         "--jobs", "-j", min=0, help="Worker processes, each loading the models once; 0 = one "
-        "per core when the input is longer than one batch, 1 = this process only.")] = 0,
+        "per core when the input is longer than four batches, 1 = this process only.")] = 0,
     quiet: QuietOpt = False,
 ) -> None:
     """Score comments: stance toward each target, incivility, and reply stance."""
-    from stance.io import open_output, read_records, write_records
+    from stance.io import is_error, open_output, read_records, write_records
     from stance.options import ScoreOptions
     from stance.progress import Progress, log
     from stance.scorer import Scorer, comments_to_records
@@ -156,9 +175,13 @@ def score(
     def counted(records):
         nonlocal errors
         for rec in records:
-            if "error" in rec and "line" in rec:
+            if is_error(rec):
                 errors += 1
-                log.warning(rec["error"])
+                if errors <= MAX_WARNINGS:
+                    log.warning(rec["error"])
+                elif errors == MAX_WARNINGS + 1:
+                    log.warning("more bad records: each is an error record in the output; "
+                                "only the count is logged from now on")
             yield rec
 
     try:
@@ -183,7 +206,10 @@ def score(
         with Progress(enabled=not quiet) as bar, open_output(output) as out:
             scored = scorer.score(counted(records))
             n = write_records(bar.track(scored, "scoring", total=total, unit="comments"), out)
-        log.info("scored %d records (%d errors)", n, errors)
+        if errors:
+            log.warning("%d of %d records were bad (error records in the output)", errors, n)
+        else:
+            log.info("scored %d records", n)
     except StanceError as exc:
         _fail(exc)
     if errors:
@@ -194,7 +220,9 @@ def score(
                     "`stance train --data-dir ../shared/datasets` (all default models, "
                     "into models/default)\n\n"
                     "`stance train --task incivility --output-dir runs/mine`\n\n"
-                    "`stance train --config training/default.toml --limit 2000` (smoke run)")
+                    "`stance train --limit 2000 --output-dir runs/smoke` (smoke run)\n\n"
+                    "Training only some tasks into a new directory starts it from the shipped "
+                    "model set, so the result is complete.")
 def train(
     data_dir: DataDirOpt = None,
     config: Annotated[Path | None, typer.Option(
@@ -255,11 +283,14 @@ def evaluate(
     """Evaluate a model set on labelled rows and print a metrics table."""
     from stance.evaluate import contract_view, load_rows
     from stance.evaluate import evaluate as run_eval
+    from stance.io import open_output
     from stance.options import EvaluateOptions
     from stance.progress import log
 
     _setup(quiet)
     opts = EvaluateOptions(model_dir=model, threshold=threshold)
+    if output is not None and output.is_dir():  # fail before the work, not after it
+        _fail(StanceError(f"{output}: is a directory, expected a file to write"))
     results: dict[str, dict] = {}
     bad = 0
     try:
@@ -271,7 +302,14 @@ def evaluate(
             if not rows:
                 log.warning("%s: no labelled rows", spec)
                 continue
+            if by and not any(by in r for r in rows):
+                log.warning("%s: no row has the field %r; its breakdown is one group, None",
+                            spec, by)
             results[spec] = run_eval(rows, options=opts, by=by)
+            if not results[spec]:
+                log.warning("%s: no row carries a usable label (`target` + `stance`, `uncivil`, "
+                            "or `parent_text` + `reply_stance`)", spec)
+                bad += len(rows)
     except StanceError as exc:
         _fail(exc)
     _print_table(results)
@@ -282,8 +320,11 @@ def evaluate(
             if by:
                 views[k]["by"] = v.get("by", {})
         payload = next(iter(views.values())) if len(views) == 1 else views
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(payload, indent=2) + "\n", "utf-8")
+        try:
+            with open_output(output) as fh:
+                fh.write(json.dumps(payload, indent=2) + "\n")
+        except StanceError as exc:
+            _fail(exc)
     if bad:
         raise typer.Exit(1)
 

@@ -50,7 +50,7 @@ class ScoreOptions:
     #: Number of decimals kept in the output probabilities.
     precision: int = 4
     #: Worker processes (each loads the models once); 1 scores in this process; 0 means one
-    #: per available core, used only when the input is longer than one batch.
+    #: per available core, used only when the input is longer than four batches.
     jobs: int = 1
     #: How many earlier comments are remembered to resolve ``parent_id`` (oldest dropped).
     parent_memory: int = 1_000_000
@@ -66,8 +66,9 @@ class TrainOptions:
     data_dir: Path | None = None
     #: Where the model set is written.
     output_dir: Path = Path("models/default")
-    #: Which tasks to (re)train; the others are copied from ``base_model_dir`` if given.
-    tasks: tuple[str, ...] = ("incivility", "stance", "reply")
+    #: Which tasks to (re)train. Training only some of them into a directory that holds no
+    #: model set yet first copies the shipped set there, so the result is complete.
+    tasks: tuple[str, ...] = ("incivility", "stance", "reply", "splitter")
     #: Cap on rows taken from each corpus (for smoke runs); None takes all.
     limit: int | None = None
     #: Random seed for every stochastic step.

@@ -62,7 +62,10 @@ class Scorer:
                     f"{self.model_dir}: not a stance model directory (no model_card.json); "
                     "train one with `stance train` or omit --model to use the shipped one"
                 )
-            self._card = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                self._card = json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, OSError) as exc:
+                raise ModelError(f"{path}: not a readable model card ({exc})") from exc
         return self._card
 
     def has(self, task: str) -> bool:
@@ -145,16 +148,18 @@ class Scorer:
         ``target``) comes back as an error record ``{"error": "<records>:<n>: why", "line": n}``
         with ``n`` its 1-based position in ``records``.
 
-        ``parent_id`` is resolved against the ids of records seen earlier in the stream (and
-        anywhere in the same batch), so a thread scored in page order gets reply stance.
-        With ``options.jobs > 1`` batches are scored in worker processes, still in order.
+        ``parent_id`` is resolved against the ids of the records before it in the stream (the
+        latest with that id), so a thread in page order gets reply stance, whatever the batch
+        size. With ``options.jobs > 1`` batches are scored in worker processes, still in
+        order; ``jobs=0`` starts one per core only for input longer than ``AUTO_JOBS_BATCHES``
+        batches (a worker costs about two seconds of start-up: imports and model loading).
         """
         batches = resolve_parents(_checked(records), self.options.batch_size,
                                   self.options.parent_memory)
         jobs = self.options.jobs
-        if jobs == 0:  # auto: one worker per core, but only for input longer than one batch
-            first = list(islice(batches, 2))
-            jobs = available_cores() if len(first) > 1 else 1
+        if jobs == 0:  # auto: one worker per core, only for input worth the start-up
+            first = list(islice(batches, AUTO_JOBS_BATCHES + 1))
+            jobs = available_cores() if len(first) > AUTO_JOBS_BATCHES else 1
             batches = chain(first, batches)
         if jobs > 1:
             from joblib import Parallel, delayed
@@ -244,39 +249,49 @@ def _checked(records: Iterable[Any]) -> Iterator[Record]:
 
 def resolve_parents(records: Iterator[Record], batch_size: int, memory: int = 1_000_000
                     ) -> Iterator[tuple[list[Record], list[str | None]]]:
-    """Batches of records with the parent text of each (``parent_text``, else the text of
-    the record whose ``id`` equals its ``parent_id``, seen earlier or in the same batch).
+    """Batches of records with the parent text of each: ``parent_text``, else the text of
+    the latest record *before it in the stream* whose ``id`` equals its ``parent_id``.
 
-    At most ``memory`` earlier records are remembered; the oldest are forgotten first."""
+    So the result does not depend on the batch size, and when several pages' threads (each
+    numbered c1, c2, ...) are concatenated, a reply finds the parent on its own page. At most
+    ``memory`` ids are remembered; the oldest are forgotten first."""
     seen: dict[str, str] = {}
     while True:
         batch = list(islice(records, batch_size))
         if not batch:
             return
-        for rec in batch:
-            if not is_error(rec) and rec.get("id") is not None:
-                seen[str(rec["id"])] = rec["text"]
-        while len(seen) > max(memory, len(batch)):
-            del seen[next(iter(seen))]
         parents: list[str | None] = []
         for rec in batch:
-            parent = None if is_error(rec) else rec.get("parent_text")
+            if is_error(rec):
+                parents.append(None)
+                continue
+            parent = rec.get("parent_text")
             if not (isinstance(parent, str) and parent.strip()):
-                pid = None if is_error(rec) else rec.get("parent_id")
+                pid = rec.get("parent_id")
                 parent = seen.get(str(pid)) if pid is not None else None
             parents.append(parent or None)
+            if rec.get("id") is not None:
+                key = str(rec["id"])
+                seen.pop(key, None)  # a repeated id now means this record (the latest)
+                seen[key] = rec["text"]
+                if len(seen) > memory:
+                    del seen[next(iter(seen))]
         yield batch, parents
 
 
-_WORKER_SCORERS: dict[str, Scorer] = {}
+#: ``jobs=0`` scores in worker processes only past this many batches of input.
+AUTO_JOBS_BATCHES = 4
+
+_WORKER_SCORERS: dict[tuple[str, ScoreOptions], Scorer] = {}
 
 
 def _score_in_worker(model_dir: str, options: ScoreOptions, batch: list[Record],
                      parents: list[str | None]) -> list[Record]:
     """Runs in a worker process: one Scorer per process and model directory, reused."""
-    scorer = _WORKER_SCORERS.get(model_dir)
+    key = (model_dir, options)
+    scorer = _WORKER_SCORERS.get(key)
     if scorer is None:
-        scorer = _WORKER_SCORERS[model_dir] = Scorer(model_dir, options)
+        scorer = _WORKER_SCORERS[key] = Scorer(model_dir, options)
     return scorer._score_checked(batch, parents)
 
 

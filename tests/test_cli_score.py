@@ -137,3 +137,32 @@ def test_empty_and_blank_texts_are_scored_not_fatal():
     out = parse(res.stdout)
     assert [o["id"] for o in out] == ["1", "2", "3"]
     assert "reply_stance" in out[1] and out[2]["stance"][0]["target"] == "NATO"
+
+
+def test_parent_is_the_latest_earlier_record_whatever_the_batch_size():
+    from stance.scorer import resolve_parents
+
+    recs = [
+        {"id": "c1", "text": "NATO should admit Ukraine."},
+        {"id": "c2", "text": "Agreed.", "parent_id": "c1"},
+        {"id": "c1", "text": "Is the new bridge open on weekends?"},  # next page, ids restart
+        {"id": "c2", "text": "Yes.", "parent_id": "c1"},
+        {"id": "c0", "text": "Too early.", "parent_id": "c9"},  # parent comes later: unknown
+        {"id": "c9", "text": "Later comment."},
+    ]
+    for size in (1, 2, 3, 100):
+        parents = [p for _, ps in resolve_parents(iter(recs), size) for p in ps]
+        assert parents == [None, recs[0]["text"], None, recs[2]["text"], None, None], size
+
+
+def test_workers_use_the_options_of_their_own_scorer():
+    from stance.options import ScoreOptions
+    from stance.scorer import _WORKER_SCORERS, _score_in_worker, default_model_dir
+
+    model_dir = str(default_model_dir())
+    rec = [{"text": "You are an idiot."}]
+    low = _score_in_worker(model_dir, ScoreOptions(threshold=0.0), rec, [None])
+    high = _score_in_worker(model_dir, ScoreOptions(threshold=1.0, kinds=False), rec, [None])
+    assert low[0]["incivility"]["label"] is True and low[0]["incivility"]["kinds"]
+    assert high[0]["incivility"]["label"] is False and high[0]["incivility"]["kinds"] == {}
+    _WORKER_SCORERS.clear()
