@@ -134,12 +134,17 @@ def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | Non
     ``by.incivility``: ``all`` (with ECE), ``kinds`` (rows with gold kinds) and ``bias``
     (Jigsaw subgroup AUC, BPSN, BNSP per identity group).
     """
+    from stance.errors import DataError
     from stance.options import ScoreOptions
     from stance.scorer import Scorer
 
     options = options or EvaluateOptions()
-    scorer = scorer or Scorer(options.model_dir, ScoreOptions(threshold=options.threshold))
     rows = list(rows)
+    for n, row in enumerate(rows, start=1):
+        why = label_problem(row) if isinstance(row, dict) else "not a dict"
+        if why:
+            raise DataError(f"row {n}: {why}")
+    scorer = scorer or Scorer(options.model_dir, ScoreOptions(threshold=options.threshold))
     result: dict[str, Any] = {}
     breakdown: dict[str, dict[str, Any]] = {}
 

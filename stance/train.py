@@ -50,8 +50,13 @@ TASKS: dict[str, TaskSpec] = {
 def read_config(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise DataError(f"{path}: training config not found")
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{path}: not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
 
 def task_config(main: dict[str, Any], task: str, base: Path,
@@ -165,14 +170,19 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
                         "(see data/README.md for where to get each corpus)")
     if not data.is_dir():
         raise DataError(f"{data}: data directory not found (see data/README.md)")
-    out = Path(options.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    card_path = out / "model_card.json"
-    card = json.loads(card_path.read_text("utf-8")) if card_path.exists() else {}
-    card.setdefault("tasks", {})
     unknown = [t for t in options.tasks if t not in TASKS]
     if unknown:
         raise DataError(f"unknown task(s) {unknown}; choose from {sorted(TASKS)}")
+    out = Path(options.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    card_path = out / "model_card.json"
+    if not card_path.exists() and set(options.tasks) < set(TASKS):
+        _copy_base_set(out)
+    try:
+        card = json.loads(card_path.read_text("utf-8")) if card_path.exists() else {}
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{card_path}: not a readable model card ({exc})") from exc
+    card.setdefault("tasks", {})
     wanted = [t for t in main.get("tasks", list(TASKS)) if t in options.tasks]
     command = ("stance train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"]
                else "stance.train.train()")
@@ -208,6 +218,22 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (out / "MODEL_CARD.md").write_text(render_card(card), "utf-8")
     return card
+
+
+def _copy_base_set(out: Path) -> None:
+    """Start a new model directory from the shipped set, so that retraining some tasks
+    into it gives a complete, usable set (the others keep the shipped models and card)."""
+    import shutil
+
+    from stance.resources import default_model_dir
+
+    base = default_model_dir()
+    if not (base / "model_card.json").exists() or base.resolve() == out.resolve():
+        return
+    for name in ["model_card.json", *(spec.filename for spec in TASKS.values())]:
+        if (base / name).exists() and not (out / name).exists():
+            shutil.copy2(base / name, out / name)
+    log.info("%s: started from the shipped model set %s (other tasks are copied)", out, base)
 
 
 def licence_notice(card: dict[str, Any]) -> str:

@@ -80,3 +80,24 @@ def test_evaluate_bad_corpus_spec_is_a_clear_error():
     res = runner.invoke(app, ["evaluate", "corpus:vast:nosuchsplit", "-q"])
     assert res.exit_code == 2
     assert "corpus:vast:nosuchsplit" in res.output and "SPLIT" in res.output
+
+
+def test_library_evaluate_rejects_bad_labels_naming_the_row():
+    import pytest
+
+    from stance.errors import DataError
+    from stance.evaluate import evaluate
+
+    with pytest.raises(DataError, match="row 2: 'uncivil' must be 0 or 1"):
+        evaluate([{"text": "a", "uncivil": 1}, {"text": "b", "uncivil": "yes"}])
+
+
+def test_evaluate_without_any_usable_label_says_so(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"text": "no labels here"}\n{"text": "nor here", "stance": "favor"}\n')
+    res = runner.invoke(app, ["evaluate", str(rows)])
+    assert res.exit_code == 1 and "no row carries a usable label" in res.output
+    res = runner.invoke(app, ["evaluate", str(rows), "--by", "outlet"])
+    assert "no row has the field 'outlet'" in res.output
+    res = runner.invoke(app, ["evaluate", str(rows), "-o", str(tmp_path)])
+    assert res.exit_code == 2 and "is a directory" in res.output

@@ -17,7 +17,14 @@ def test_train_writes_a_usable_model_set(tmp_path, data_dir):
     ])
     assert res.exit_code == 0, res.output
     card = json.loads((out / "model_card.json").read_text())
-    assert set(card["tasks"]) == {"incivility", "stance", "reply"}
+    # the task not trained (splitter) is copied from the shipped set: the set is complete
+    assert set(card["tasks"]) == {"incivility", "stance", "reply", "splitter"}
+    assert (out / "splitter.joblib").exists() and "splitter.joblib" in card["files"]
+    from stance.resources import default_model_dir
+
+    shipped = json.loads((default_model_dir() / "model_card.json").read_text())
+    assert card["tasks"]["splitter"] == shipped["tasks"]["splitter"]
+    assert card["tasks"]["stance"] != shipped["tasks"]["stance"]  # retrained on 150 rows
     for name in ("incivility.joblib", "stance.joblib", "reply.joblib"):
         assert len(card["files"][name]["sha256"]) == 64
     assert "NON-COMMERCIAL" in card["licence_notice"]  # UCC is CC BY-NC-SA
