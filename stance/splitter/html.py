@@ -322,10 +322,12 @@ def fallback_records(page: Page, cblocks: list[int]) -> list[dict]:
 
 
 REPLY = re.compile(
-    r"^\s*(?:reply|reply\s+to\s+this|respond|antworten|répondre|responder|rispondi|"
+    # an optional vote count first ("12 Reply Share ›", Disqus's comment footer)
+    r"^\s*(?:[▲▼+-]?\s?\d{1,5}\s+(?:[▲▼]\s+)?)?"
+    r"(?:reply|reply\s+to\s+this|respond|antworten|répondre|responder|rispondi|"
     r"ответить|odpowiedz|odpowiedź|reageer|svara)\s*(?:[#↓»›|·•]|\(\d+\))?\s*"
-    r"(?:[+-]?\d{1,5}|(?:share|report|quote|like|permalink|flag)(?:\s*[|·•]?\s*"
-    r"(?:share|report|quote|like|permalink|flag))*)?\s*$",
+    r"(?:[+-]?\d{1,5}|(?:share|report|quote|like|permalink|flag)\s*[›»]?(?:\s*[|·•]?\s*"
+    r"(?:share|report|quote|like|permalink|flag)\s*[›»]?)*)?\s*$",
     re.I,
 )
 

@@ -82,9 +82,16 @@ INLINE_TAGS = frozenset(
 _WORD = re.compile(r"\w+")
 
 
+#: Class tokens that mark a record's place in the thread, not its kind: a reply is a
+#: ``div.comment.reply`` among ``div.comment`` siblings, one record type all the same.
+_THREAD_POSITION = frozenset(["reply", "replies", "child", "children", "nested", "toplevel"])
+
+
 def _sig(page: Page, idx: int) -> str:
     e = page.elements[idx]
-    toks = sorted({t for t in e.tokens if not _GENERIC_CLASS.match(t)})[:4]
+    toks = sorted(
+        {t for t in e.tokens if not _GENERIC_CLASS.match(t) and t not in _THREAD_POSITION}
+    )[:4]
     return e.tag + "." + ".".join(toks)
 
 
@@ -172,6 +179,8 @@ def build_records(page: Page, cblocks: list[int]) -> list[dict]:
         return []  # caller falls back to the text reader
     _sig_name, owner = chosen
     record_elems = set(owner.values())
+    if len(record_elems) >= 3:  # enough repetitions for the structure to vouch for a byline
+        cblocks = _with_record_metadata(page, cblocks, record_elems, owner)
     order: list[int] = []
     own: dict[int, list[int]] = defaultdict(list)
     last = None
@@ -212,6 +221,26 @@ def build_records(page: Page, cblocks: list[int]) -> list[dict]:
         rec.update(id=ids[r], parent_id=ids[pr] if pr is not None else None, depth=depth)
         out.append(rec)
     return [_ordered(r) for r in out]
+
+
+def _with_record_metadata(page: Page, cblocks: list[int], record_elems: set[int],
+                          owner: dict[int, int]) -> list[int]:
+    """``cblocks`` plus the short author/date blocks that sit inside a chosen record
+    element but that the block labels missed: the record's structure vouches for them."""
+    lo = cblocks[0]
+    while lo > 0 and cblocks[0] - lo < 3:  # a record may open with its byline
+        lo -= 1
+    have = set(cblocks)
+    added = []
+    for bi in range(lo, cblocks[-1] + 1):
+        b = page.blocks[bi]
+        if bi in have or b.elem < 0 or len(b.text) > 120:
+            continue
+        rec = next((a for a in page.ancestors(b.elem, 40) if a in record_elems), None)
+        if rec is not None and not _drop(b.text) and _is_meta(page, bi):
+            owner[bi] = rec
+            added.append(bi)
+    return sorted(have.union(added)) if added else cblocks
 
 
 def _ordered(r: dict) -> dict:

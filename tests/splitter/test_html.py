@@ -116,3 +116,35 @@ def test_cp1252_page_without_declaration():
     res = split(html)
     assert "“last chance”" in res["article"] and "Moscow’s envoy" in res["article"]
     assert res["title"] == "Kremlin rejects “ultimatum” talk"
+
+
+@pytest.mark.parametrize("model", models())
+def test_disqus_embed_with_vote_counts_before_reply(fixture_path, model):
+    """Disqus markup: the footer line is "8 Reply Share ›" (votes first), the byline has the
+    author and a relative time, a reply nests in ul.children and quotes its parent."""
+    res = split(fixture_path("disqus_embed.html").read_bytes(), model=model)
+    assert res["title"] == "Finland opens new border crossing talks with Estonia"
+    assert "joint inspection point" in res["article"] and "2027" not in res["article"]
+    cs = res["comments"]
+    assert_valid_thread(cs)
+    assert [c["author"] for c in cs] == ["harbour_pilot", "TartuTom", "kaisa.v"]
+    assert [c["depth"] for c in cs] == [0, 1, 0]
+    assert [c["likes"] for c in cs] == [8, 3, 15]
+    assert cs[1]["quote"] == "The ferries already lose an hour at every inspection"
+    assert cs[1]["text"].startswith("Only in winter")
+    assert_no_boilerplate(res, ["Reply", "Share", "Log in", "Privacy", "Nordic Ledger"])
+
+
+@pytest.mark.parametrize("model", models())
+def test_comment_divs_with_inline_byline_and_reply_class(fixture_path, model):
+    """div.comment records whose byline is inline spans, one of them marked "reply":
+    the reply class does not make it another record type, and every byline is kept."""
+    res = split(fixture_path("comment_divs.html").read_bytes(), model=model)
+    assert res["title"] == "Grain corridor: first convoy leaves Odesa"
+    assert "Bosphorus" in res["article"] and "silos" not in res["article"]
+    cs = res["comments"]
+    assert_valid_thread(cs)
+    assert [c["author"] for c in cs] == ["Marta_Odesa", "Bosporus_watch", "R. Lindqvist"]
+    assert [c["time"] for c in cs] == ["6 hours ago", "5 hours ago", "3 hours ago"]
+    assert cs[1]["text"] == "Wait until the insurers pull out again. One convoy proves nothing."
+    assert_no_boilerplate(res, ["Comments", "Privacy", "World"])
