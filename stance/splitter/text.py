@@ -116,12 +116,20 @@ def is_chrome(line: str) -> bool:
 # ------------------------------------------------------------------ comment section start
 
 
-def _starts_thread(lines: list[str], i: int) -> bool:
+def _starts_thread(lines: list[str], i: int, labels: list[int] | None = None) -> bool:
     s = lines[i].strip()
     if not s or len(s) > 200:
         return False
-    if SAYS.match(s) and len(s) < 120:
-        return True
+    m = SAYS.match(s)
+    if m and len(s) < 120:
+        # "Ann says:" (a date after it or on the next line); a reported-speech sentence such
+        # as "Western officials said the incident was staged." only where the block model
+        # also reads the line as a comment
+        tail = m.group("tail").strip(" :,.-–—")
+        if not tail or DATE.search(tail) or _next_is_date(lines, i):
+            return True
+        if labels is not None and labels[i] == 2:
+            return True
     if FORUM.match(s) and ("wrote" in s.lower() or _next_is_date(lines, i)):
         return True
     m = DISQUS.match(s)
@@ -136,8 +144,10 @@ def _next_is_date(lines: list[str], i: int) -> bool:
     return False
 
 
-def find_comment_start(lines: list[str], first_body: int, deadline: Deadline | None = None) -> int:
-    """Index of the first line of the comment section (len(lines) when there is none)."""
+def find_comment_start(lines: list[str], first_body: int, deadline: Deadline | None = None,
+                       labels: list[int] | None = None) -> int:
+    """Index of the first line of the comment section (len(lines) when there is none);
+    ``labels`` are the block model's line labels, when there is a model."""
     n = len(lines)
     for i in range(first_body, n):
         if deadline is not None and not i & 1023:
@@ -147,7 +157,7 @@ def find_comment_start(lines: list[str], first_body: int, deadline: Deadline | N
             continue
         if COMMENTS_HEADER.match(s) or COMMENT_PROMPT.search(s):
             return i
-        if _starts_thread(lines, i):
+        if _starts_thread(lines, i, labels):
             return i
         m = ENTRY_MARK.match(lines[i])
         if m and m.group("mark")[0] == "1" and m.group("mark")[1:] in (".", ")"):
@@ -312,6 +322,12 @@ def _segment(lines: list[str], deadline: Deadline | None = None) -> list[_Entry]
             return entries
         starts = []
         for d in dates:
+            # "Ann  May 4, 2023 10:15": the name and date line opens the comment itself
+            before = lines[d][: DATE.search(lines[d]).start()].strip(" \t-|·•,")
+            if 1 <= len(_WORD.findall(before)) <= 4 and not _footer_line(before):
+                if not starts or d > starts[-1]:
+                    starts.append(d)
+                continue
             # a short name line right above the date opens the comment
             j = d - 1
             while j >= 0 and not lines[j].strip():
@@ -320,7 +336,7 @@ def _segment(lines: list[str], deadline: Deadline | None = None) -> list[_Entry]
                 j >= 0
                 and len(_WORD.findall(lines[j])) <= 5
                 and not DATE.search(lines[j])
-                and not UI_LINE.match(lines[j])
+                and not _footer_line(lines[j])
                 and (not starts or j > starts[-1])
             ):
                 starts.append(j)
@@ -341,6 +357,18 @@ def _segment(lines: list[str], deadline: Deadline | None = None) -> list[_Entry]
             entries.append(cur)
         cur.lines.append(ln)
     return entries
+
+
+def _footer_line(s: str) -> bool:
+    """A comment's footer or the section's heading ("Reply  Like 14", "Comments (3)"):
+    never the name line that opens the next comment."""
+    s = s.strip()
+    return bool(
+        UI_LINE.match(s)
+        or COMMENTS_HEADER.match(s)
+        or (LIKES.search(s) and len(_WORD.findall(s)) <= 6 and re.search(r"\d", s))
+        or re.match(r"^(?:reply|like|share|report)\b", s, re.I)
+    )
 
 
 def _in_article(s: str, article_norm: str) -> bool:
@@ -558,11 +586,11 @@ def split_text(text: str, options, name: str, model=None) -> dict:
     n = len(lines)
     title, body_start = find_title(lines)
     deadline.check()
-    cs = find_comment_start(lines, body_start, deadline)
     labels = None
     if model is not None and n <= MAX_MODEL_LINES:
         labels = line_labels(lines, model)
     deadline.check()
+    cs = find_comment_start(lines, body_start, deadline, labels)
     comment_lines = [i for i in range(body_start, n) if labels and labels[i] == 2]
     if cs == n and comment_lines:
         cs = comment_lines[0]  # no header or record marker: the model places the thread

@@ -162,3 +162,19 @@ def test_text_without_comments_has_none():
     assert_no_boilerplate(
         res, ["Home World", "Helena Virtanen", "April 4, 2023", "Share this", "(c) Nordic Wire"]
     )
+
+
+def test_flat_name_and_date_lines_after_reported_speech(fixture_path):
+    """Comments opened by a "name  date" line, footers "Reply  Like N" closing each; the
+    article's last sentence ("Industry groups said ...") is reported speech, not a
+    "Name says:" header, so it stays in the article."""
+    res = split(fixture_path("flat_dump.txt").read_bytes(), SplitOptions(mode="text"))
+    assert res["title"] == "Baltic ports brace for stricter sanctions checks"
+    assert res["article"].endswith("push some cargo to Finnish ports instead.")
+    cs = res["comments"]
+    assert [c["author"] for c in cs] == ["dockworker_lv", "ausma.b", "tallinn_trader"]
+    assert [c["time"][-5:] for c in cs] == ["09:12", "09:47", "10:30"]
+    assert cs[0]["time"] == "Oct 2, 2023 09:12"
+    assert [c["likes"] for c in cs] == [9, 4, 17]
+    assert cs[1]["text"] == "@dockworker_lv until the cargo moves to Kotka and nobody needs them."
+    assert_no_boilerplate(res, ["Reply", "Like 9", "Comments (3)"])
