@@ -31,12 +31,15 @@ TASK_FILES = {"incivility": "incivility.joblib", "stance": "stance.joblib", "rep
 
 
 def record_targets(record: Record, default_targets: Sequence[str] = ()) -> list[str]:
-    """Targets of a record: its ``target`` (str or list), else the defaults, else its ``title``."""
+    """Targets of a record: its ``target`` (str or list; blank ones dropped, repeats scored
+    once), else the defaults, else its ``title``."""
     target = record.get("target")
     if isinstance(target, str):
-        return [target] if target.strip() else []
+        target = [target]
     if isinstance(target, list):
-        return [t for t in target if isinstance(t, str) and t.strip()]
+        own = list(dict.fromkeys(t for t in target if isinstance(t, str) and t.strip()))
+        if own:
+            return own
     if default_targets:
         return list(default_targets)
     title = record.get("title")

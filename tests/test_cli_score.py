@@ -166,3 +166,12 @@ def test_workers_use_the_options_of_their_own_scorer():
     assert low[0]["incivility"]["label"] is True and low[0]["incivility"]["kinds"]
     assert high[0]["incivility"]["label"] is False and high[0]["incivility"]["kinds"] == {}
     _WORKER_SCORERS.clear()
+
+
+def test_blank_or_repeated_targets():
+    from stance.scorer import record_targets
+
+    assert record_targets({"text": "x", "target": ""}, ("NATO",)) == ["NATO"]
+    assert record_targets({"text": "x", "target": []}, (), ) == []
+    assert record_targets({"text": "x", "target": [" "], "title": "T"}) == ["T"]
+    assert record_targets({"text": "x", "target": ["NATO", "NATO", "Russia"]}) == ["NATO", "Russia"]

@@ -180,7 +180,7 @@ def find_title(lines: list[str]) -> tuple[str, int]:
         if len(ns.split()) < 3 or is_chrome(lines[i]):
             continue
         for j, nt in norm[k + 1 : k + 12]:
-            if nt == ns:
+            if nt == ns and len(lines[i].strip()) <= 300:
                 return lines[i].strip(), j + 1
     for k, (i, ns) in enumerate(norm):
         if len(ns.split()) < 3 or is_chrome(lines[i]):
@@ -211,7 +211,9 @@ def find_title(lines: list[str]) -> tuple[str, int]:
             best, best_score = (s, i + 1), score
     if best is not None:
         return best
-    return (head[0][1], head[0][0] + 1) if head else ("", 0)
+    if head and len(head[0][1]) <= 300:
+        return head[0][1], head[0][0] + 1
+    return "", head[0][0] if head else 0  # a paragraph is no headline
 
 
 def article_lines(lines: list[str], title: str, deadline: Deadline | None = None) -> list[str]:

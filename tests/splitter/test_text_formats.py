@@ -178,3 +178,9 @@ def test_flat_name_and_date_lines_after_reported_speech(fixture_path):
     assert [c["likes"] for c in cs] == [9, 4, 17]
     assert cs[1]["text"] == "@dockworker_lv until the cargo moves to Kotka and nobody needs them."
     assert_no_boilerplate(res, ["Reply", "Like 9", "Comments (3)"])
+
+
+def test_a_paragraph_is_never_the_title():
+    dump = ("The talks went on for hours without any result, delegates said. " * 40).strip()
+    res = split(dump, SplitOptions(mode="text"))
+    assert res["title"] == "" and res["article"].startswith("The talks went on")
