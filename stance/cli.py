@@ -145,8 +145,9 @@ def _split_pages(pages: list[str], opts):
              "\"id\": ..., \"parent_id\": ..., \"parent_text\": ...}`; other fields pass "
              "through. A bad line comes back as `{\"error\": ..., \"line\": n}` in its place.")
 def score(
-    file: Annotated[str, typer.Argument(help="Comments JSONL ('-' for stdin), or a page "
-                                             "(.html/.htm/.txt) to split and score.")],
+    file: Annotated[str, typer.Argument(
+        help="Comments: JSONL ('-' for stdin), CSV/TSV with a header, .gz of either; or a "
+        "page (.html/.htm/.txt) to split and score.")],
     model: ModelOpt = None,
     output: OutputOpt = None,
     target: Annotated[list[str] | None, typer.Option(
@@ -201,7 +202,7 @@ def score(
             total = len(records)
         else:
             records = read_records(file)
-            if file != "-":
+            if file != "-" and path.suffix.lower() != ".gz":
                 total = _count_lines(path) if path.is_file() else None
         with Progress(enabled=not quiet) as bar, open_output(output) as out:
             scored = scorer.score(counted(records))

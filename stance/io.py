@@ -104,8 +104,9 @@ def parse_lines(lines: Iterable[str], source: str) -> Iterator[Record]:
 
 
 @contextmanager
-def open_text(path: str | Path) -> Iterator[IO[str]]:
-    """Open ``path`` for reading as UTF-8 (with or without BOM); ``-`` is stdin."""
+def open_text(path: str | Path, newline: str | None = None) -> Iterator[IO[str]]:
+    """Open ``path`` for reading as UTF-8 (with or without BOM); ``-`` is stdin; a ``.gz``
+    file is decompressed on the fly."""
     if str(path) == "-":
         yield sys.stdin
         return
@@ -115,13 +116,59 @@ def open_text(path: str | Path) -> Iterator[IO[str]]:
     if p.is_dir():
         raise InputError("is a directory, expected a file", str(p))
     # undecodable bytes stay visible (as surrogates) so parse_lines reports their line
-    with p.open("r", encoding="utf-8-sig", errors="surrogateescape", newline=None) as fh:
+    kw = dict(encoding="utf-8-sig", errors="surrogateescape", newline=newline)
+    if p.suffix.lower() == ".gz":
+        import gzip
+
+        with gzip.open(p, "rt", **kw) as fh:
+            yield fh
+        return
+    with p.open("r", **kw) as fh:
         yield fh
 
 
+def _format(path: str | Path) -> str:
+    name = str(path).lower()
+    name = name[:-3] if name.endswith(".gz") else name
+    return "csv" if name.endswith((".csv", ".tsv")) else "jsonl"
+
+
+def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record]:
+    """Rows of a CSV file with a header row naming the fields (``text`` required), as
+    records or error records; ``line`` is the file line where the row ends."""
+    import csv
+
+    reader = csv.DictReader(fh, delimiter=delimiter)
+    if reader.fieldnames is None:
+        return
+    if "text" not in reader.fieldnames:
+        raise InputError(f"no 'text' column in the header (columns: {reader.fieldnames})", source)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield error_record(f"not valid CSV ({exc})", reader.line_num, source)
+            continue
+        n = reader.line_num
+        if None in row:  # more cells than header fields
+            yield error_record("more cells than the header has columns", n, source)
+            continue
+        rec = {k: v for k, v in row.items() if v is not None and (v != "" or k == "text")}
+        why = None if all(v.isascii() for v in rec.values()) else _not_unicode(dumps(rec))
+        yield error_record(why, n, source) if why else rec
+
+
 def read_records(path: str | Path) -> Iterator[Record]:
-    """Yield one record or error record per line of a JSONL file (``-`` for stdin)."""
+    """Yield one record or error record per line of a JSONL file, or per row of a CSV/TSV
+    file with a header row (``-`` is stdin, read as JSONL; ``.gz`` files are read too)."""
     source = "<stdin>" if str(path) == "-" else str(path)
+    if str(path) != "-" and _format(path) == "csv":
+        tsv = str(path).lower().removesuffix(".gz").endswith(".tsv")
+        with open_text(path, newline="") as fh:
+            yield from parse_csv(fh, source, "\t" if tsv else ",")
+        return
     with open_text(path) as fh:
         yield from parse_lines(fh, source)
 

@@ -69,3 +69,31 @@ def test_output_replaces_the_file_only_when_complete(tmp_path):
     under_a_file = tmp_path / "afile" / "x.jsonl"
     with pytest.raises(InputError, match="cannot write"), open_output(under_a_file):
         pass
+
+
+def test_csv_and_gzip_inputs(tmp_path):
+    import gzip
+
+    import pytest
+
+    from stance.errors import InputError
+    from stance.io import read_records
+
+    csv_text = (
+        'id,text,target,parent_id\n'
+        '1,"Sanctions work, keep them.",sanctions,\n'
+        '2,"A reply\nover two lines",,1\n'
+        '3,too,many,cells,here\n'
+    )
+    path = tmp_path / "c.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    out = list(read_records(path))
+    assert out[0] == {"id": "1", "text": "Sanctions work, keep them.", "target": "sanctions"}
+    assert out[1] == {"id": "2", "text": "A reply\nover two lines", "parent_id": "1"}
+    assert is_error(out[2]) and out[2]["error"].startswith(f"{path}:5: more cells")
+    gz = tmp_path / "c.jsonl.gz"
+    gz.write_bytes(gzip.compress(b'{"text": "zipped"}\n{oops\n'))
+    assert [is_error(r) for r in read_records(gz)] == [False, True]
+    (tmp_path / "bad.csv").write_text("id,body\n1,hello\n")
+    with pytest.raises(InputError, match="no 'text' column"):
+        list(read_records(tmp_path / "bad.csv"))
