@@ -6,6 +6,7 @@ Results go to stdout (or ``--output``); logs and progress bars go to stderr.
 from __future__ import annotations
 
 import json
+from itertools import chain
 from pathlib import Path
 from typing import Annotated
 
@@ -141,13 +142,14 @@ def _split_pages(pages: list[str], opts):
              "`stance score comments.jsonl > scored.jsonl`\n\n"
              "`stance score comments.jsonl --target Russia --target NATO -o scored.jsonl`\n\n"
              "`stance score page.html` (splits the page; its title is the default target)\n\n"
+             "`stance score pages/*.html -o comments.jsonl` (several files, in order)\n\n"
              "Input lines: `{\"text\": ..., \"target\": \"NATO\" | [..], \"title\": ..., "
              "\"id\": ..., \"parent_id\": ..., \"parent_text\": ...}`; other fields pass "
              "through. A bad line comes back as `{\"error\": ..., \"line\": n}` in its place.")
 def score(
-    file: Annotated[str, typer.Argument(
-        help="Comments: JSONL ('-' for stdin), CSV/TSV with a header, .gz of either; or a "
-        "page (.html/.htm/.txt) to split and score.")],
+    files: Annotated[list[str], typer.Argument(
+        help="Comments: JSONL ('-' for stdin), CSV/TSV with a header, .gz of either; or pages "
+        "(.html/.htm/.txt) to split and score. Several files are scored in order.")],
     model: ModelOpt = None,
     output: OutputOpt = None,
     target: Annotated[list[str] | None, typer.Option(
@@ -163,7 +165,7 @@ def score(
     quiet: QuietOpt = False,
 ) -> None:
     """Score comments: stance toward each target, incivility, and reply stance."""
-    from stance.io import is_error, open_output, read_records, write_records
+    from stance.io import is_error, open_output, write_records
     from stance.options import ScoreOptions
     from stance.progress import Progress, log
     from stance.scorer import Scorer, comments_to_records
@@ -188,22 +190,24 @@ def score(
     try:
         scorer = Scorer(model, opts)
         scorer.card  # noqa: B018  (fail fast on a wrong --model)
-        path = Path(file)
-        if file != "-" and not path.is_file():
-            from stance.errors import InputError
+        for file in files:  # every file is there before any work starts
+            path = Path(file)
+            if file != "-" and not path.is_file():
+                from stance.errors import InputError
 
-            raise InputError("is a directory, expected a file" if path.is_dir()
-                             else "no such file", file)
-        total = None
-        if file != "-" and path.suffix.lower() in PAGE_SUFFIXES:
+                raise InputError("is a directory, expected a file" if path.is_dir()
+                                 else "no such file", file)
+        pages = [f for f in files if f != "-" and Path(f).suffix.lower() in PAGE_SUFFIXES]
+        if len(files) == 1 and pages:
             from stance.splitter import split_file
 
-            records = comments_to_records(split_file(path))
+            records = comments_to_records(split_file(files[0]))
             total = len(records)
         else:
-            records = read_records(file)
-            if file != "-" and path.suffix.lower() != ".gz":
-                total = _count_lines(path) if path.is_file() else None
+            records = chain.from_iterable(_records_of(f, comments_to_records) for f in files)
+            countable = all(f != "-" and f not in pages and not f.lower().endswith(".gz")
+                            for f in files)
+            total = sum(_count_lines(Path(f)) or 0 for f in files) if countable else None
         with Progress(enabled=not quiet) as bar, open_output(output) as out:
             scored = scorer.score(counted(records))
             n = write_records(bar.track(scored, "scoring", total=total, unit="comments"), out)
@@ -215,6 +219,23 @@ def score(
         _fail(exc)
     if errors:
         raise typer.Exit(1)
+
+
+def _records_of(file: str, comments_to_records):
+    """The records of one input of ``stance score``: a page's comments, or a file's lines.
+    A page that cannot be split is one error record in its place."""
+    from stance.errors import InputError
+    from stance.io import read_records
+
+    if file != "-" and Path(file).suffix.lower() in PAGE_SUFFIXES:
+        from stance.splitter import split_file
+
+        try:
+            yield from comments_to_records(split_file(file))
+        except InputError as exc:
+            yield {"error": str(exc), "line": 0}
+        return
+    yield from read_records(file)
 
 
 @app.command(epilog="**Examples**\n\n"

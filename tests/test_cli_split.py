@@ -64,3 +64,21 @@ def test_split_mixes_stdin_and_files_in_order(tmp_path):
     out = [json.loads(line) for line in res.stdout.splitlines()]
     assert [o["source"] for o in out] == [str(html), "<stdin>", str(html)]
     assert out[0]["comments"] == out[1]["comments"] == out[2]["comments"]
+
+
+def test_score_several_pages_in_order_with_a_bad_page_in_place(tmp_path):
+    html = PAGES / "nato_summit_article.html"
+    text = PAGES / "nato_baltic_wordpress.txt"
+    junk = tmp_path / "junk.html"
+    junk.write_bytes(b"\x00\x01\x02" * 1000)
+    res = runner.invoke(app, ["score", str(html), str(junk), str(text), "-q", "-j", "1"])
+    assert res.exit_code == 1, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    sources = [r.get("source") for r in rows]
+    n_html = sources.count(str(html))
+    assert n_html and sources[:n_html] == [str(html)] * n_html
+    bad = rows[n_html]
+    assert set(bad) == {"error", "line"} and "junk.html" in bad["error"]
+    assert sources[n_html + 1 :] == [str(text)] * (len(rows) - n_html - 1)
+    # each page's replies find their parents on the same page
+    assert all("reply_stance" in r for r in rows if r.get("parent_id"))
