@@ -61,6 +61,17 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
+def _pipe_closed() -> None:
+    """The reader of stdout went away (`stance score big.jsonl | head`): stop quietly with
+    128 + SIGPIPE, as a shell reports it, not 1 ("bad records")."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(141)
+
+
 def _setup(quiet: bool) -> None:
     from stance.progress import setup_logging
 
@@ -107,9 +118,12 @@ def split(
         with Progress(enabled=not quiet and len(pages) > 1) as bar, open_output(output) as out:
             results = bar.track(_split_pages(pages, opts), "splitting", total=len(pages),
                                 unit="pages")
-            for result in results:
-                failed += "error" in result
-                out.write(dumps(result) + "\n")
+            try:
+                for result in results:
+                    failed += "error" in result
+                    out.write(dumps(result) + "\n")
+            except BrokenPipeError:
+                _pipe_closed()
     except StanceError as exc:
         _fail(exc)
     if failed:
@@ -210,7 +224,11 @@ def score(
             total = sum(_count_lines(Path(f)) or 0 for f in files) if countable else None
         with Progress(enabled=not quiet) as bar, open_output(output) as out:
             scored = scorer.score(counted(records))
-            n = write_records(bar.track(scored, "scoring", total=total, unit="comments"), out)
+            try:
+                n = write_records(bar.track(scored, "scoring", total=total, unit="comments"),
+                                  out)
+            except BrokenPipeError:
+                _pipe_closed()
         if errors:
             log.warning("%d of %d records were bad (error records in the output)", errors, n)
         else:
@@ -313,6 +331,12 @@ def evaluate(
     opts = EvaluateOptions(model_dir=model, threshold=threshold)
     if output is not None and output.is_dir():  # fail before the work, not after it
         _fail(StanceError(f"{output}: is a directory, expected a file to write"))
+    try:
+        from stance.scorer import Scorer
+
+        Scorer(model).card  # noqa: B018  (a wrong --model fails now, as in `score`)
+    except StanceError as exc:
+        _fail(exc)
     results: dict[str, dict] = {}
     bad = 0
     try:
