@@ -10,7 +10,10 @@ Heads: column 0 is ``uncivil``, then every kind in ``KINDS`` that the training d
 head is fitted only on the rows that label it (NaN = unlabelled), sharing the features; fractional
 labels (Civil Comments rater fractions) are used as soft targets (each such row enters once as a
 positive with weight p and once as a negative with weight 1 - p). Row weights come from the
-config (per corpus and per domain), so a large corpus does not drown the news comments.
+config (per corpus and per domain), so a large corpus does not drown the news comments. Heads
+named in ``config["nb"]["heads"]`` are NB-LR heads: the features are scaled by their smoothed
+log-count ratio between the head's (weighted) positive and negative rows before the fit, and the
+scale is folded into the coefficients (``_nb_ratios``), so scoring is unchanged in cost.
 
 ``fit(train, dev, config)`` fits on ``train``, then calibrates every head on ``dev`` (Platt
 sigmoid or isotonic, per config): the calibrators shipped are fitted on all labelled dev rows of
@@ -27,7 +30,8 @@ pre-checks). No sklearn word vectorizer by default (see the config).
 
 Label meaning per corpus is the registry's (stance.corpora); ``config["corpus_options"][name]`` can
 re-weight a corpus, drop its ``uncivil`` label (``uncivil = false``: keep it for its kinds only),
-or drop it entirely (``weight = 0``). ``pair_negatives`` builds the negatives for the Civil
+or drop it entirely (``weight = 0``); these options shape training only, dev rows keep every
+label and are reported. ``pair_negatives`` builds the negatives for the Civil
 Comments toxic-spans posts (all toxic): see ``pair_span_negatives``.
 """
 
@@ -67,6 +71,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "normalize": True,
     "domain_weights": {},
     "corpus_options": {},
+    "nb": {"heads": [], "alpha": 0.1},
 }
 
 
@@ -105,6 +110,8 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         stack: bool = False,
         tol: float = 1e-2,
         bound_kinds: bool = True,
+        nb_heads: Sequence[str] = (),
+        nb_alpha: float = 0.1,
     ):
         self.heads = heads
         self.C = C
@@ -115,6 +122,8 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         self.stack = stack
         self.tol = tol
         self.bound_kinds = bound_kinds
+        self.nb_heads = nb_heads
+        self.nb_alpha = nb_alpha
 
     def fit(self, X, Y, sample_weight=None):
         from sklearn.linear_model import LogisticRegression
@@ -135,6 +144,7 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
                 continue  # the data cannot support this head
             idx = np.flatnonzero(lab)
             yy, ww = y[idx], w[idx]
+            r = _nb_ratios(X[idx], yy, ww, self.nb_alpha) if head in self.nb_heads else None
             soft = (yy > 0) & (yy < 1)
             if soft.any():
                 s = idx[soft]
@@ -147,9 +157,11 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
                 tol=self.tol,
                 max_iter=self.max_iter,
             )
-            clf.fit(X[idx], (yy >= 0.5).astype(int), sample_weight=ww / ww.mean())
+            Xh = X[idx] if r is None else X[idx] @ _diag(r)
+            clf.fit(Xh, (yy >= 0.5).astype(int), sample_weight=ww / ww.mean())
             heads.append(head)
-            coefs.append(clf.coef_[0].astype(np.float32))
+            coef = clf.coef_[0] if r is None else clf.coef_[0] * r  # NB scaling folded in
+            coefs.append(coef.astype(np.float32))
             intercepts.append(float(clf.intercept_[0]))
             rows[head] = int(lab.sum())
         self.heads_ = heads
@@ -200,6 +212,22 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         return np.column_stack(
             [_apply_cal(c, Z[:, j], Z) for j, c in enumerate(self.calibrators_)]
         )
+
+
+def _nb_ratios(X, y: np.ndarray, w: np.ndarray, alpha: float) -> np.ndarray:
+    """NB-LR feature scales (Wang & Manning 2012): the log-ratio of a feature's (weighted,
+    smoothed) share of the positive vs the negative rows' feature mass, scaled to mean |r| = 1.
+    Soft labels count a row p as positive and 1 - p as negative."""
+    pos = alpha + np.asarray(X.T @ (w * y)).ravel()
+    neg = alpha + np.asarray(X.T @ (w * (1.0 - y))).ravel()
+    r = np.log(pos / pos.sum()) - np.log(neg / neg.sum())
+    return r / max(float(np.abs(r).mean()), 1e-12)
+
+
+def _diag(r: np.ndarray):
+    from scipy import sparse
+
+    return sparse.diags(r.astype(np.float32))
 
 
 def _fit_cal(kind: str, z: np.ndarray, y: np.ndarray) -> tuple:
@@ -287,6 +315,8 @@ def build_pipeline(config: dict) -> Pipeline:
         min_head_positives=cfg["min_head_positives"],
         stack=cfg["stack"],
         tol=cfg["tol"],
+        nb_heads=tuple(cfg["nb"]["heads"]),
+        nb_alpha=float(cfg["nb"]["alpha"]),
     )
     return Pipeline(
         [
@@ -469,7 +499,9 @@ def fit(train, dev, config: dict, seed: int = 13) -> tuple[Pipeline, dict]:
     cfg = _merge(DEFAULT_CONFIG, config)
     t0 = time.perf_counter()
     tr = prepare(train, cfg)
-    dv = prepare(dev, {**cfg, "pair_negatives": {}}, dedup_against=tr)
+    # corpus options shape training only: every dev label is calibrated on and reported
+    # (a corpus whose `uncivil` is not trained on is still a test of it)
+    dv = prepare(dev, {**cfg, "pair_negatives": {}, "corpus_options": {}}, dedup_against=tr)
     if len(tr) == 0 or len(dv) == 0:
         from stance.errors import DataError
 

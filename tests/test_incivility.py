@@ -226,6 +226,32 @@ def test_soft_labels_move_probabilities():
     assert ph > pw > 0.4
 
 
+def test_nb_head_folds_its_feature_scales_into_the_coefficients():
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from stance.incivility import MultiHeadClassifier, _nb_ratios
+
+    texts = [t for t, *_ in UNCIVIL + CIVIL]
+    y = np.array([1.0] * len(UNCIVIL) + [0.0] * len(CIVIL))
+    vec = TfidfVectorizer().fit(texts)
+    X = vec.transform(texts)
+    r = _nb_ratios(X, y, np.ones(len(y)), 0.1)
+    assert np.isclose(np.abs(r).mean(), 1.0)
+    vocab = vec.vocabulary_
+    assert r[vocab["idiot"]] > 0 > r[vocab["thank"]]  # uncivil-only vs civil-only words
+    nb = MultiHeadClassifier(heads=("uncivil",), nb_heads=("uncivil",), tol=1e-6).fit(X, y[:, None])
+    plain = MultiHeadClassifier(heads=("uncivil",), tol=1e-6).fit(X, y[:, None])
+    assert not np.allclose(nb.coef_, plain.coef_)
+    # same scores as a logistic regression fitted on the scaled features
+    lr = LogisticRegression(C=nb.C, solver="liblinear", tol=1e-6, max_iter=2000)
+    lr.fit(X @ sparse.diags(r), y.astype(int), sample_weight=np.ones(len(y)))
+    np.testing.assert_allclose(
+        nb.decision_function(X)[:, 0], lr.decision_function(X @ sparse.diags(r)), rtol=1e-4,
+        atol=1e-4,
+    )
+
+
 def test_word_char_ngrams_match_sklearn_char_wb():
     texts = [t for t, *_ in UNCIVIL + CIVIL]
     ours = inc.WordCharNgrams(ngram_range=(2, 4), min_df=1).fit(texts)
@@ -286,7 +312,8 @@ def test_ece_and_threshold_helpers():
     assert 0.2 < thr <= 0.7
 
 
-MODEL = Path(__file__).resolve().parents[1] / "models" / "default" / "incivility.joblib"
+_MODELS = Path(__file__).resolve().parents[1] / "models" / "default"
+MODEL = Path(os.environ.get("STANCE_MODEL_DIR") or _MODELS) / "incivility.joblib"
 
 
 @pytest.mark.quality
