@@ -21,6 +21,9 @@ One scikit-learn Pipeline over a DataFrame with columns ``text``, ``target`` (an
                  that group's targets; a routed row's decision is
                  ``(1 - specialist_weight) * pooled + specialist_weight * specialist``.
                  Targets outside every group (new targets) get the pooled model alone.
+                 ``specialist_options`` set weight / alpha / F_avg decision offsets per
+                 corpus; ``opposing_targets`` pairs (pro-a ~ anti-b, e.g. the two targets
+                 of a war) give their specialist a side-signed copy of the text n-grams.
 
 Every text-only block is computed once per unique text and every target-only block once per
 unique target, then indexed: scoring k targets per comment costs far less than k times one.
@@ -67,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
     "class_weight": None,
     "specialists": [],
     "specialist_weight": 0.5,
+    "specialist_options": {},
+    "opposing_targets": [],
 }
 
 _TOKEN = re.compile(r"[#@]?[a-z0-9][a-z0-9'\-_]*|[!?]+|[.,;:]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -337,16 +342,27 @@ class TargetRoute(BaseEstimator, TransformerMixin):
 
     ``groups``: lists of targets (compared by ``normalize_target``); a target in several
     groups belongs to the first. Rows whose target is in no group are all zeros.
+    ``opposing``: pairs ``[a, b]`` of targets whose stances tend to be opposite (pro-a ~
+    anti-b). A routed row toward ``a`` carries 1.5 in its route column, toward ``b`` 0.5,
+    any other 1.0: RoutedSGD reads the side (+1, -1, 0) from it for its specialists' signed
+    text block.
     """
 
-    def __init__(self, groups: Sequence[Sequence[str]] = ()):
+    def __init__(self, groups: Sequence[Sequence[str]] = (),
+                 opposing: Sequence[Sequence[str]] = ()):
         self.groups = groups
+        self.opposing = opposing
 
     def fit(self, X, y=None):
         self.route_: dict[str, int] = {}
         for g, targets in enumerate(self.groups):
             for t in targets:
                 self.route_.setdefault(normalize_target(t), g)
+        self.side_: dict[str, float] = {}
+        for pair in self.opposing or ():
+            a, b = (normalize_target(t) for t in pair)
+            self.side_.setdefault(a, 1.0)
+            self.side_.setdefault(b, -1.0)
         self.n_routes_ = len(self.groups)
         return self
 
@@ -356,11 +372,18 @@ class TargetRoute(BaseEstimator, TransformerMixin):
         return np.array([self.route_.get(normalize_target(t), -1) for t in uniq],
                         dtype=np.int64).reshape(-1)[codes] if len(uniq) else np.zeros(0, np.int64)
 
+    def sides(self, targets: Sequence[str]) -> np.ndarray:
+        """Side per target: +1 / -1 for the first / second of an opposing pair, else 0."""
+        side = getattr(self, "side_", {})
+        codes, uniq = _factorize(list(targets))
+        return np.array([side.get(normalize_target(t), 0.0) for t in uniq],
+                        dtype=np.float64).reshape(-1)[codes] if len(uniq) else np.zeros(0)
+
     def transform(self, X):
         r = self.routes(X["target"])
         rows = np.flatnonzero(r >= 0)
-        return sp.csr_matrix((np.ones(len(rows)), (rows, r[rows])),
-                             shape=(len(r), max(self.n_routes_, 1)))
+        value = 1.0 + 0.5 * self.sides([X["target"][i] for i in rows])
+        return sp.csr_matrix((value, (rows, r[rows])), shape=(len(r), max(self.n_routes_, 1)))
 
 
 class RoutedSGD(BaseEstimator, ClassifierMixin):
@@ -368,58 +391,117 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
 
     The last ``n_routes`` columns of X are TargetRoute's one-hot (read, never used as
     features). The pooled model is fitted on every row (with ``sample_weight``); specialist
-    ``g`` on the rows routed to ``g`` only (unweighted), with the same hyperparameters.
+    ``g`` on the rows routed to ``g`` only (unweighted), with the same hyperparameters unless
+    ``specialist_alpha[g]`` is set. ``specialist_weight`` is one float or one per group.
     Specialist weights are stored as int8 with one scale per class (see ``fit``).
+
+    ``n_signed > 0``: a specialist whose rows carry a side (TargetRoute's ``opposing``
+    pairs: +1 toward the first target of a pair, -1 toward the second) also sees the first
+    ``n_signed`` feature columns (the text's word and char n-grams) multiplied by the row's
+    side, so what it learns about "pro-a" text is shared with "anti-b" (and vice versa).
+    ``specialist_bias[g]``: True learns per-class offsets of specialist ``g``'s decision that
+    maximise F_avg (mean F1 of favor and against) on 3-fold out-of-fold decisions over its
+    rows (folds by ``groups`` in ``fit``, e.g. the text, so a tweet's rows stay together).
     """
 
-    def __init__(self, n_routes: int = 0, specialist_weight: float = 0.5, alpha: float = 2e-5,
-                 max_iter: int = 15, class_weight=None, random_state=None):
+    def __init__(self, n_routes: int = 0, specialist_weight=0.5, alpha: float = 2e-5,
+                 max_iter: int = 15, class_weight=None, random_state=None,
+                 specialist_alpha=None, n_signed: int = 0, specialist_bias=None):
         self.n_routes = n_routes
         self.specialist_weight = specialist_weight
         self.alpha = alpha
         self.max_iter = max_iter
         self.class_weight = class_weight
         self.random_state = random_state
+        self.specialist_alpha = specialist_alpha
+        self.n_signed = n_signed
+        self.specialist_bias = specialist_bias
 
-    def _sgd(self) -> SGDClassifier:
-        return SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=self.max_iter, tol=None,
-                             class_weight=self.class_weight, random_state=self.random_state)
+    def _sgd(self, alpha: float | None = None) -> SGDClassifier:
+        return SGDClassifier(loss="log_loss", alpha=self.alpha if alpha is None else alpha,
+                             max_iter=self.max_iter, tol=None, class_weight=self.class_weight,
+                             random_state=self.random_state)
 
-    def _route(self, X) -> np.ndarray:
-        """Group per row from the last ``n_routes`` columns (-1 = none); no column slicing."""
+    @staticmethod
+    def _per_group(value, g: int, default=None):
+        """``value`` itself when a scalar, else its ``g``-th entry; ``default`` for None."""
+        if value is None or isinstance(value, (int, float, bool, np.number)):
+            return default if value is None else value
+        value = list(value)
+        return value[g] if g < len(value) and value[g] is not None else default
+
+    def _route_side(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Group per row from the last ``n_routes`` columns (-1 = none) and the row's side
+        (+1 / -1 / 0, from the route entry's value 1.5 / 0.5 / 1.0); no column slicing."""
         X = sp.csr_matrix(X)
         m = X.shape[1] - int(self.n_routes)
         route = np.full(X.shape[0], -1, dtype=np.int64)
+        side = np.zeros(X.shape[0])
         if X.has_sorted_indices:  # FeatureUnion output: a route is its row's last entry
             rows = np.flatnonzero(np.diff(X.indptr) > 0)
-            last = X.indices[X.indptr[rows + 1] - 1]
-            hit = last >= m
-            route[rows[hit]] = last[hit] - m
-            return route
-        hit = X.indices >= m
+            pos = X.indptr[rows + 1] - 1
+            hit = X.indices[pos] >= m
+            route[rows[hit]] = X.indices[pos[hit]] - m
+            side[rows[hit]] = np.sign(np.round(X.data[pos[hit]] - 1.0, 6))
+            return route, side
+        hit = np.flatnonzero(X.indices >= m)
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[hit]
         route[rows] = X.indices[hit] - m
-        return route
+        side[rows] = np.sign(np.round(X.data[hit] - 1.0, 6))
+        return route, side
 
-    def fit(self, X, y, sample_weight=None):
-        route = self._route(X)
+    def _route(self, X) -> np.ndarray:
+        """Group per row (-1 = none)."""
+        return self._route_side(X)[0]
+
+    @staticmethod
+    def _signed(X, side: np.ndarray, n: int):
+        """``X`` with its first ``n`` columns times the row's side appended."""
+        return sp.hstack([X, sp.diags(side) @ X[:, :n]], format="csr")
+
+    def _fit_bias(self, X, y, groups, alpha) -> np.ndarray:
+        """Per-class decision offsets maximising F_avg on 3-fold out-of-fold decisions."""
+        keys = np.arange(len(y)) if groups is None else np.asarray(groups)
+        _, inv = np.unique(keys, return_inverse=True)
+        fold = _hash_strings([str(k) for k in inv], seed=5) % 3
+        oof = np.zeros((len(y), len(self.classes_)))
+        for k in range(3):
+            tr, te = fold != k, fold == k
+            if not te.any() or len(set(y[tr])) < len(self.classes_):
+                return np.zeros(len(self.classes_))
+            oof[te] = self._sgd(alpha).fit(X[tr], y[tr]).decision_function(X[te])
+        return best_offsets(oof, y, self.classes_)
+
+    def fit(self, X, y, sample_weight=None, groups=None):
+        route, side = self._route_side(X)
         X = sp.csr_matrix(X)[:, :X.shape[1] - int(self.n_routes)]
         y = np.asarray(y)
         pooled = self._sgd().fit(X, y, sample_weight=sample_weight)
         self.classes_ = pooled.classes_
-        self.coef_ = pooled.coef_.astype(np.float32)
+        # float16: half the bytes of the largest array in the model file; decisions move by
+        # < 1e-3 and dev F_avg by <= 0.003 (all stance corpora of benchmarks/stance_bench.py)
+        self.coef_ = pooled.coef_.astype(np.float16)
         self.intercept_ = pooled.intercept_
         self.specialists_: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] = []
+        n_signed = min(int(self.n_signed), X.shape[1])
         for g in range(int(self.n_routes)):
             rows = np.flatnonzero(route == g)
             if len(rows) < 2 or len(set(y[rows])) < 2:
                 self.specialists_.append(None)
                 continue
-            spec = self._sgd().fit(X[rows], y[rows])
+            alpha = float(self._per_group(self.specialist_alpha, g, self.alpha))
+            Xg = X[rows]
+            if n_signed and np.any(side[rows]):
+                Xg = self._signed(Xg, side[rows], n_signed)
+            spec = self._sgd(alpha).fit(Xg, y[rows])
             coef = spec.coef_ if len(spec.classes_) > 2 else np.vstack([-spec.coef_, spec.coef_])
             icpt = spec.intercept_ if len(spec.classes_) > 2 else np.r_[-spec.intercept_,
                                                                          spec.intercept_]
             cols = np.searchsorted(self.classes_, spec.classes_)
+            if (self._per_group(self.specialist_bias, g, False)
+                    and len(spec.classes_) == len(self.classes_)):
+                icpt = icpt + self._fit_bias(Xg, y[rows], None if groups is None
+                                             else np.asarray(groups)[rows], alpha)
             # int8 per class (scale = max |w| / 127): a quarter of the bytes, dev scores within
             # +-0.005; weights under half a step become exact zeros, which compress away
             scale = np.maximum(np.abs(coef).max(axis=1, keepdims=True), 1e-12) / 127
@@ -429,19 +511,32 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
 
     def decision_function(self, X) -> np.ndarray:
         X = sp.csr_matrix(X)
-        route = self._route(X)
+        route, side = self._route_side(X)
         k = int(self.n_routes)
+        m = X.shape[1] - k
         # route columns meet zero weights (cheaper than slicing them off X)
-        coef = np.hstack([self.coef_, np.zeros((len(self.coef_), k), self.coef_.dtype)])
+        coef = np.hstack([self.coef_.astype(np.float32), np.zeros((len(self.coef_), k),
+                                                                  np.float32)])
         d = np.asarray(X @ coef.T) + self.intercept_
-        w = float(self.specialist_weight)
         for g, spec in enumerate(getattr(self, "specialists_", [])):
             rows = np.flatnonzero(route == g)
             if spec is None or not len(rows):
                 continue
+            w = float(self._per_group(self.specialist_weight, g, 0.5))
             cols, q, scale, icpt = spec
-            qk = np.hstack([q, np.zeros((len(q), k), q.dtype)]).T.astype(np.float32)
-            ds = np.asarray(X[rows] @ qk) * scale.T + icpt
+            Xg = X[rows]
+            c = len(q)
+            if q.shape[1] > m:  # + the side-signed text block of an opposing-targets specialist:
+                # one product with [plain | signed] weights (padded: no column slicing of X)
+                qk = np.zeros((m + k, 2 * c), np.float32)
+                qk[:m, :c] = q[:, :m].T
+                qk[:q.shape[1] - m, c:] = q[:, m:].T
+                both = np.asarray(Xg @ qk)
+                ds = both[:, :c] + side[rows, None] * both[:, c:]
+            else:
+                qk = np.hstack([q, np.zeros((c, k), q.dtype)]).T.astype(np.float32)
+                ds = np.asarray(Xg @ qk)
+            ds = ds * scale.T + icpt
             d[np.ix_(rows, cols)] = (1 - w) * d[np.ix_(rows, cols)] + w * ds
         return d
 
@@ -451,6 +546,38 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
+def best_offsets(decision: np.ndarray, y: np.ndarray, classes: Sequence[str],
+                 grid: Sequence[float] = tuple(np.round(np.arange(-1.5, 1.51, 0.1), 2))
+                 ) -> np.ndarray:
+    """Offsets added to the favor and against columns of ``decision`` (none stays 0) that
+    maximise F_avg (mean F1 of favor and against) of the argmax against ``y``; all zeros when
+    ``classes`` lacks one of the three or no offset beats none."""
+    classes = list(classes)
+    if not {"favor", "against", "none"} <= set(classes):
+        return np.zeros(len(classes))
+    ia, jf = classes.index("against"), classes.index("favor")
+    y = np.asarray(y)
+    gold = ((ia, y == "against"), (jf, y == "favor"))
+
+    def f_avg(pred: np.ndarray) -> float:
+        out = 0.0
+        for j, g in gold:
+            hit = pred == j
+            out += 2 * np.count_nonzero(hit & g) / max(np.count_nonzero(hit)
+                                                       + np.count_nonzero(g), 1)
+        return out / 2
+
+    best, out = f_avg(decision.argmax(1)), np.zeros(len(classes))
+    for ba in grid:
+        for bf in grid:
+            off = np.zeros(len(classes))
+            off[ia], off[jf] = ba, bf
+            s = f_avg((decision + off).argmax(1))
+            if s > best + 1e-9:
+                best, out = s, off
+    return out
 
 
 class WordwiseHashingVectorizer(HashingVectorizer):
@@ -494,11 +621,16 @@ def hashed_tfidf(n_features: int, **kw) -> Pipeline:
 
 
 def build_pipeline(config: dict | None = None,
-                   groups: Sequence[Sequence[str]] = ()) -> Pipeline:
+                   groups: Sequence[Sequence[str]] = (),
+                   group_names: Sequence[str] = ()) -> Pipeline:
     """The unfitted stance Pipeline for ``config`` (keys of ``DEFAULTS``; others ignored).
 
     ``groups``: the target lists of the specialists (``fit`` derives them from the training
-    rows of the ``specialists`` corpora); empty = one pooled SGDClassifier.
+    rows of the ``specialists`` corpora); empty = one pooled SGDClassifier. ``group_names``:
+    the corpus of each group, the keys of ``specialist_options`` (``{corpus: {"weight": w,
+    "alpha": a, "bias": bool}}``, overriding ``specialist_weight`` / ``alpha`` for that
+    specialist; ``bias`` = learn offsets of its decision for F_avg). ``opposing_targets``:
+    pairs ``[a, b]`` (pro-a ~ anti-b) whose specialists also learn a side-signed text block.
     """
     cfg = {**DEFAULTS, **(config or {})}
     word = hashed_tfidf(int(cfg["word_features"]), analyzer=_word_ngrams)
@@ -516,9 +648,18 @@ def build_pipeline(config: dict | None = None,
     # one-vs-rest logistic regression by SGD: lbfgs/saga take minutes on ~1M hashed columns,
     # SGD a few seconds an epoch for the same dev scores (benchmarks/stance_bench.py)
     if groups:
-        blocks.append(("route", TargetRoute([list(g) for g in groups])))
-        clf = RoutedSGD(len(groups), float(cfg["specialist_weight"]), alpha=float(cfg["alpha"]),
-                        max_iter=int(cfg["max_iter"]), class_weight=cfg["class_weight"] or None)
+        opts = cfg["specialist_options"] or {}
+        names = list(group_names) + [""] * (len(groups) - len(group_names))
+        per = [dict(opts.get(name, {})) for name in names[:len(groups)]]
+        weight = [float(o.get("weight", cfg["specialist_weight"])) for o in per]
+        alpha = [float(o["alpha"]) if "alpha" in o else None for o in per]
+        bias = [bool(o.get("bias", False)) for o in per]
+        opposing = [list(p) for p in cfg["opposing_targets"] or ()]
+        n_signed = int(cfg["word_features"]) + int(cfg["char_features"]) if opposing else 0
+        blocks.append(("route", TargetRoute([list(g) for g in groups], opposing)))
+        clf = RoutedSGD(len(groups), weight, alpha=float(cfg["alpha"]),
+                        max_iter=int(cfg["max_iter"]), class_weight=cfg["class_weight"] or None,
+                        specialist_alpha=alpha, n_signed=n_signed, specialist_bias=bias)
         return Pipeline([("columns", Columns()), ("features", FeatureUnion(blocks)),
                          ("clf", clf)])
     clf = SGDClassifier(loss="log_loss", alpha=float(cfg["alpha"]), max_iter=int(cfg["max_iter"]),
@@ -581,6 +722,11 @@ def evaluate_frame(pipeline: Pipeline, df) -> dict[str, dict[str, float]]:
 
 def specialist_groups(df, corpora: Sequence[str]) -> list[list[str]]:
     """Per corpus in ``corpora`` found in ``df``: its target keys not taken by an earlier one."""
+    return [keys for _, keys in named_specialist_groups(df, corpora)]
+
+
+def named_specialist_groups(df, corpora: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """``(corpus, target keys)`` of each group of :func:`specialist_groups`."""
     if not corpora or "corpus" not in df or "target" not in df:
         return []
     taken: set[str] = set()
@@ -589,7 +735,7 @@ def specialist_groups(df, corpora: Sequence[str]) -> list[list[str]]:
         keys = sorted({normalize_target(t) for t in df.loc[df["corpus"] == name, "target"]
                        if isinstance(t, str) and t.strip()} - taken)
         if keys:
-            groups.append(keys)
+            groups.append((name, keys))
             taken.update(keys)
     return groups
 
@@ -612,12 +758,17 @@ def fit(train, dev, config: dict | None = None, seed: int = 13) -> tuple[Pipelin
         raise DataError(f"training rows must cover all labels {LABELS}, got {got}")
     corpus = df["corpus"].astype(str) if "corpus" in df else np.full(len(df), "all")
     weights = corpus_weights(list(corpus), float(cfg["corpus_weight_power"]))
-    groups = specialist_groups(df, cfg["specialists"])
-    pipe = build_pipeline(cfg, groups)
+    named = named_specialist_groups(df, cfg["specialists"])
+    groups = [keys for _, keys in named]
+    pipe = build_pipeline(cfg, groups, [name for name, _ in named])
     pipe.set_params(clf__random_state=seed)
-    pipe.fit(df, df["stance"].to_numpy(), clf__sample_weight=weights)
+    fit_params = {"clf__sample_weight": weights}
+    if groups:  # the specialists' out-of-fold bias folds keep a text's rows together
+        fit_params["clf__groups"] = _factorize(df["text"].astype(str).tolist())[0]
+    pipe.fit(df, df["stance"].to_numpy(), **fit_params)
     clf = pipe.named_steps["clf"]
-    clf.coef_ = clf.coef_.astype(np.float32)  # halves the model file; scores unchanged to 1e-6
+    if not isinstance(clf, RoutedSGD):  # (RoutedSGD keeps its pooled weights as float16)
+        clf.coef_ = clf.coef_.astype(np.float32)  # halves the model file; scores unchanged to 1e-6
     if tuple(clf.classes_) != LABELS:
         raise DataError(f"unexpected classes {clf.classes_}")
     info: dict[str, Any] = {

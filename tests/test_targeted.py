@@ -297,3 +297,93 @@ def test_wordwise_char_hashing_equals_sklearn_hashing():
     # other analyzers are HashingVectorizer's own
     word = WordwiseHashingVectorizer(n_features=2**10, analyzer="word").transform(texts)
     assert word.shape == (len(texts), 2**10)
+
+
+def test_target_route_marks_the_side_of_opposing_targets():
+    route = targeted.TargetRoute([["russia", "ukraine"], ["nato"]],
+                                 opposing=[["Russian Federation", "Ukraine"]]).fit(None)
+    targets = ["Russia", "UKRAINE", "NATO", "carbon taxes"]
+    m = route.transform({"target": targets})
+    # the first of a pair is 1.5, the second 0.5, a routed target of no pair 1.0
+    np.testing.assert_array_equal(m.toarray(), [[1.5, 0], [0.5, 0], [0, 1], [0, 0]])
+    np.testing.assert_array_equal(route.sides(targets), [1, -1, 0, 0])
+    X = __import__("scipy.sparse", fromlist=["hstack"]).hstack([np.ones((4, 3)), m], format="csr")
+    route_, side = targeted.RoutedSGD(n_routes=2)._route_side(X)
+    np.testing.assert_array_equal(route_, [0, 0, 1, -1])
+    np.testing.assert_array_equal(side, [1, -1, 0, 0])
+
+
+def test_specialist_options_set_weight_and_alpha_per_corpus():
+    df = two_corpus_frame()
+    base = {**SMALL, "embeddings": False, "specialists": ["flip"], "specialist_weight": 1.0}
+    pipe, _ = targeted.fit(df, None, {**base, "specialist_options": {"flip": {"weight": 0.0}}})
+    clf = pipe.named_steps["clf"]
+    assert clf.specialist_weight == [0.0]
+    rows = pd.DataFrame({"text": ["I fully support NATO, it is the right thing to do."],
+                         "target": ["NATO"]})
+    X = pipe[:-1].transform(rows)
+    pooled = np.asarray(X[:, :-1] @ clf.coef_.astype(np.float32).T) + clf.intercept_
+    np.testing.assert_allclose(clf.decision_function(X), pooled, rtol=1e-5)
+    # a much larger alpha for this specialist alone shrinks its weights
+    strong, _ = targeted.fit(df, None, {**base, "specialist_options": {"flip": {"alpha": 0.1}}})
+    loose, _ = targeted.fit(df, None, base)
+    q = [p.named_steps["clf"].specialists_[0] for p in (strong, loose)]
+    assert strong.named_steps["clf"].specialist_alpha == [0.1]
+    assert np.abs(q[0][1] * q[0][2]).max() < np.abs(q[1][1] * q[1][2]).max()
+
+
+def side_frame() -> pd.DataFrame:
+    """Corpus 'war': texts praising or condemning Russia, labelled toward Russia AND Ukraine
+    (opposite stances), plus a praise template that only ever appears toward Russia."""
+    rows = []
+    for s in FAVOR[:3]:
+        rows += [(s.format(t="Russia"), "Russia", "favor"), (s.format(t="Russia"), "Ukraine",
+                                                             "against")]
+    for s in AGAINST[:3]:
+        rows += [(s.format(t="Russia"), "Russia", "against"), (s.format(t="Russia"), "Ukraine",
+                                                               "favor")]
+    rows += [(s, t, "none") for s in NONE for t in ("Russia", "Ukraine")]
+    rows += [(FAVOR[3].format(t="Russia"), "Russia", "favor")] * 3
+    df = pd.DataFrame(rows, columns=["text", "target", "stance"])
+    df["corpus"] = "war"
+    return pd.concat([df, toy_frame()[lambda d: ~d.target.isin(["Russia", "Ukraine"])]],
+                     ignore_index=True)
+
+
+def test_opposing_targets_share_what_a_specialist_learns_across_the_pair():
+    cfg = {**SMALL, "embeddings": False, "specialists": ["war"], "specialist_weight": 1.0,
+           "opposing_targets": [["Russia", "Ukraine"]]}
+    df = side_frame()
+    pipe, _ = targeted.fit(df, None, cfg)
+    clf = pipe.named_steps["clf"]
+    n_text = SMALL["word_features"] + SMALL["char_features"]
+    m = pipe[:-1].transform(df.head(1)).shape[1] - 1
+    assert clf.specialists_[0][1].shape[1] == m + n_text  # the side-signed text block
+    # praise seen toward Russia only: toward Ukraine the side-signed block moves it toward
+    # "against", which the model without opposing targets does not do
+    rows = pd.DataFrame({"text": [FAVOR[3].format(t="Russia")] * 2,
+                         "target": ["Russia", "Ukraine"]})
+    d = clf.decision_function(pipe[:-1].transform(rows))
+    ia, jf = LABELS.index("against"), LABELS.index("favor")
+    assert d[0, jf] > d[0, ia]
+    plain, _ = targeted.fit(df, None, {**cfg, "opposing_targets": []})
+    d0 = plain.named_steps["clf"].decision_function(plain[:-1].transform(rows))
+    assert d[1, ia] - d[1, jf] > d0[1, ia] - d0[1, jf] + 1.0
+    buf = io.BytesIO()
+    joblib.dump(pipe, buf, compress=3)
+    buf.seek(0)
+    np.testing.assert_allclose(joblib.load(buf).predict_proba(df), pipe.predict_proba(df),
+                               atol=1e-9)
+
+
+def test_best_offsets_raise_f_avg_when_none_is_over_predicted():
+    y = np.array(["favor"] * 4 + ["against"] * 4 + ["none"] * 4)
+    d = np.zeros((12, 3))
+    d[:, 2] = 1.0  # "none" always wins
+    d[:4, 1], d[4:8, 0] = 0.6, 0.6  # though favor / against rank right
+    off = targeted.best_offsets(d, y, LABELS)
+    pred = np.asarray(LABELS)[(d + off).argmax(1)]
+    assert targeted.scores(y, pred)["f_avg"] == 1.0 and off[2] == 0
+    # a decision already perfect needs no offset; without the three labels, none is made
+    np.testing.assert_array_equal(targeted.best_offsets(d + off, y, LABELS), 0)
+    np.testing.assert_array_equal(targeted.best_offsets(d[:, :2], y, ["a", "b"]), 0)
