@@ -133,3 +133,48 @@ def test_use_source_adds_source_cues():
     n_flags = 2 * len(reply._CUES)
     assert m[0, n_flags] > 0.0 and m[1, n_flags] == 0.0  # reply/source overlap
     assert m[0, n_flags + 1] == 0.0 and m[1, n_flags + 1] == 1.0  # "parent is the source"
+
+
+def test_macro_f1_offsets_recover_a_shifted_class():
+    from stance.reply import macro_f1_offsets
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 50)
+    logp = np.log(np.eye(3)[y] * 0.8 + 0.1) + rng.normal(0, 0.05, (150, 3))
+    assert np.array_equal(macro_f1_offsets(logp, y), np.zeros(3))  # already perfect: no shift
+    shifted = logp.copy()
+    shifted[:, 2] -= 2.5  # class 2 never wins the argmax any more
+    bias = macro_f1_offsets(shifted, y, grid=np.arange(-3, 3.01, 0.5))
+    assert bias[0] == 0.0 and bias[2] >= 0.5
+    assert (np.argmax(shifted + bias, 1) == y).all()
+
+
+def test_bias_folds_learn_class_bias_and_keep_the_contract():
+    cfg = {**SMALL, "bias_folds": 3, "extra_cues": True, "gbm_weight": 0.3, "gbm_iter": 20}
+    pipe, info = reply.fit(toy_frame(), toy_frame(), cfg)
+    clf = pipe.named_steps["clf"]
+    assert clf.class_bias_.shape == (4,) and clf.class_bias_[0] == 0.0
+    assert len(clf.models_) == 2  # logistic regression + trees over the cue columns
+    df = toy_frame()
+    proba = pipe.predict_proba(df)
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-9)
+    assert list(pipe.predict(df)) == list(np.asarray(LABELS)[proba.argmax(1)])
+    assert info["dev"]["toy"]["macro_f1"] > 0.8
+    clf.class_bias_ = clf.class_bias_ + np.array([0.0, 0.0, 0.0, 50.0])
+    assert set(pipe.predict(df)) == {"support"}  # predict uses the fitted offsets
+
+
+def test_extra_cues_add_columns_and_see_tweet_structure():
+    X = ReplyColumns().transform([
+        {"text": "@bob is this true? any source?", "parent_text": "@ann RT @AFP: bridge down"},
+        {"text": "Lovely weather", "parent_text": "Bridge down http://x.co"},
+    ])
+    plain, extra = ReplyCues().fit(X), ReplyCues(extra=True).fit(X)
+    m = extra.transform(X).toarray()
+    assert m.shape[1] == plain.n_features_ + reply._N_EXTRA == ReplyCues.count(extra=True)
+    base = plain.n_features_
+    names = list(reply._CUES2)
+    assert m[0, base + names.index("query2")] == 1.0 and m[1, base + names.index("query2")] == 0
+    assert m[0, base + names.index("at_start")] == 1.0
+    parent_at = base + len(names)  # first parent-structure column: parent starts with @
+    assert m[0, parent_at] == 1.0 and m[1, parent_at] == 0.0
