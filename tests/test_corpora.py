@@ -277,3 +277,21 @@ def test_hf_dataset_lacking_schema_columns_is_an_error(tmp_path):
         load_corpus(f"hf:{d}", task="stance")
     with pytest.raises(DataError):
         load_corpus(f"hf:{tmp_path / 'nowhere'}")
+
+
+def test_hf_hub_id_offline_fails_fast_with_a_clear_error(monkeypatch):
+    import time
+
+    import datasets
+
+    monkeypatch.setattr(corpora, "_hub_reachable", lambda timeout=2.0: False)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)  # restored after the test
+    start = time.perf_counter()
+    with pytest.raises(DataError, match="Hub is unreachable"):
+        load_corpus("hf:someone/not-cached-here")
+    assert time.perf_counter() - start < 10  # no network retries
+
+
+def test_hub_reachable_honours_offline_env(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert corpora._hub_reachable() is False
