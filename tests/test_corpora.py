@@ -295,3 +295,10 @@ def test_hf_hub_id_offline_fails_fast_with_a_clear_error(monkeypatch):
 def test_hub_reachable_honours_offline_env(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert corpora._hub_reachable() is False
+
+
+def test_invalid_registry_toml_names_the_file(tmp_path):
+    bad = tmp_path / "corpora.toml"
+    bad.write_text("[vast\ntask = 'stance'\n")
+    with pytest.raises(DataError, match="corpora.toml: not valid TOML"):
+        corpora.load_corpus("vast", registry=bad)
