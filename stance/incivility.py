@@ -125,6 +125,12 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         self.nb_heads = nb_heads
         self.nb_alpha = nb_alpha
 
+    def __setstate__(self, state):
+        # models pickled before the NB option: defaults, so get_params()/repr() work on them
+        state.setdefault("nb_heads", ())
+        state.setdefault("nb_alpha", 0.1)
+        super().__setstate__(state)
+
     def fit(self, X, Y, sample_weight=None):
         from sklearn.linear_model import LogisticRegression
 

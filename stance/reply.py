@@ -166,6 +166,10 @@ class ReplyCues(BaseEstimator, TransformerMixin):
         """Number of columns ``transform`` returns for these options."""
         return 2 * len(_CUES) + (7 if use_source else 5) + (_N_EXTRA if extra else 0)
 
+    def __setstate__(self, state):
+        state.setdefault("extra", False)  # pickled before extra_cues: get_params()/repr() work
+        super().__setstate__(state)
+
     def fit(self, X, y=None):
         self.n_features_ = self.count(self.use_source, self.extra)
         return self
@@ -206,7 +210,7 @@ class ReplyCues(BaseEstimator, TransformerMixin):
                 cache[t] = {w for w in tokenize(t) if w[0].isalnum() and len(w) > 2}
             return cache[t]
 
-        extra = getattr(self, "extra", False)  # models pickled before extra_cues lack it
+        extra = self.extra
         for text, parent, source in zip(X["text"], X["parent_text"], X["source_text"]):
             w, pw = words(text), words(parent)
             n = len(w)

@@ -353,6 +353,12 @@ class TargetRoute(BaseEstimator, TransformerMixin):
         self.groups = groups
         self.opposing = opposing
 
+    def __setstate__(self, state):
+        # pickled before opposing targets: defaults, so old models load, score and repr()
+        state.setdefault("opposing", ())
+        state.setdefault("side_", {})
+        super().__setstate__(state)
+
     def fit(self, X, y=None):
         self.route_: dict[str, int] = {}
         for g, targets in enumerate(self.groups):
@@ -416,6 +422,13 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
         self.specialist_alpha = specialist_alpha
         self.n_signed = n_signed
         self.specialist_bias = specialist_bias
+
+    def __setstate__(self, state):
+        # pickled before per-corpus specialist options: the old behaviour's defaults
+        for key, value in (("specialist_alpha", None), ("n_signed", 0),
+                           ("specialist_bias", None)):
+            state.setdefault(key, value)
+        super().__setstate__(state)
 
     def _sgd(self, alpha: float | None = None) -> SGDClassifier:
         return SGDClassifier(loss="log_loss", alpha=self.alpha if alpha is None else alpha,

@@ -387,3 +387,27 @@ def test_best_offsets_raise_f_avg_when_none_is_over_predicted():
     # a decision already perfect needs no offset; without the three labels, none is made
     np.testing.assert_array_equal(targeted.best_offsets(d + off, y, LABELS), 0)
     np.testing.assert_array_equal(targeted.best_offsets(d[:, :2], y, ["a", "b"]), 0)
+
+
+def test_estimators_pickled_before_new_options_still_repr_and_get_params():
+    """Models saved by an earlier version lack the parameters added since; unpickling fills
+    the defaults, so get_params()/repr() (and sklearn's clone) work on them."""
+    import pickle
+
+    from stance.incivility import MultiHeadClassifier
+    from stance.reply import ReplyCues
+    from stance.targeted import RoutedSGD, TargetRoute
+
+    cases = [
+        (MultiHeadClassifier(), ("nb_heads", "nb_alpha")),
+        (ReplyCues(), ("extra",)),
+        (RoutedSGD(), ("specialist_alpha", "n_signed", "specialist_bias")),
+        (TargetRoute(), ("opposing",)),
+    ]
+    for est, added in cases:
+        fresh = est.get_params()
+        for key in added:
+            del est.__dict__[key]
+        old = pickle.loads(pickle.dumps(est))
+        assert old.get_params() == fresh, type(est).__name__
+        assert type(est).__name__ in repr(old)
