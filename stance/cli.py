@@ -218,7 +218,7 @@ def score(
             records = comments_to_records(split_file(files[0]))
             total = len(records)
         else:
-            records = chain.from_iterable(_records_of(f, comments_to_records) for f in files)
+            records = chain.from_iterable(_records_of(f) for f in files)
             countable = all(f != "-" and f not in pages and not f.lower().endswith(".gz")
                             for f in files)
             total = sum(_count_lines(Path(f)) or 0 for f in files) if countable else None
@@ -239,11 +239,12 @@ def score(
         raise typer.Exit(1)
 
 
-def _records_of(file: str, comments_to_records):
+def _records_of(file: str):
     """The records of one input of ``stance score``: a page's comments, or a file's lines.
     A page that cannot be split is one error record in its place."""
     from stance.errors import InputError
     from stance.io import read_records
+    from stance.scorer import comments_to_records
 
     if file != "-" and Path(file).suffix.lower() in PAGE_SUFFIXES:
         from stance.splitter import split_file
@@ -332,9 +333,12 @@ def evaluate(
     if output is not None and output.is_dir():  # fail before the work, not after it
         _fail(StanceError(f"{output}: is a directory, expected a file to write"))
     try:
+        from stance.options import ScoreOptions
         from stance.scorer import Scorer
 
-        Scorer(model).card  # noqa: B018  (a wrong --model fails now, as in `score`)
+        # one model set for every DATA; a wrong --model fails now, as in `score`
+        scorer = Scorer(model, ScoreOptions(threshold=threshold))
+        scorer.card  # noqa: B018
     except StanceError as exc:
         _fail(exc)
     results: dict[str, dict] = {}
@@ -351,7 +355,7 @@ def evaluate(
             if by and not any(by in r for r in rows):
                 log.warning("%s: no row has the field %r; its breakdown is one group, None",
                             spec, by)
-            results[spec] = run_eval(rows, options=opts, by=by)
+            results[spec] = run_eval(rows, scorer=scorer, options=opts, by=by)
             if not results[spec]:
                 log.warning("%s: no row carries a usable label (`target` + `stance`, `uncivil`, "
                             "or `parent_text` + `reply_stance`)", spec)
