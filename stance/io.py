@@ -128,9 +128,9 @@ def open_text(path: str | Path, newline: str | None = None) -> Iterator[IO[str]]
 
 
 def _format(path: str | Path) -> str:
-    name = str(path).lower()
-    name = name[:-3] if name.endswith(".gz") else name
-    return "csv" if name.endswith((".csv", ".tsv")) else "jsonl"
+    """"csv", "tsv" or "jsonl", from the file name (a ``.gz`` suffix aside)."""
+    name = str(path).lower().removesuffix(".gz")
+    return next((kind for kind in ("csv", "tsv") if name.endswith("." + kind)), "jsonl")
 
 
 def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record]:
@@ -164,10 +164,10 @@ def read_records(path: str | Path) -> Iterator[Record]:
     """Yield one record or error record per line of a JSONL file, or per row of a CSV/TSV
     file with a header row (``-`` is stdin, read as JSONL; ``.gz`` files are read too)."""
     source = "<stdin>" if str(path) == "-" else str(path)
-    if str(path) != "-" and _format(path) == "csv":
-        tsv = str(path).lower().removesuffix(".gz").endswith(".tsv")
+    kind = "jsonl" if str(path) == "-" else _format(path)
+    if kind != "jsonl":
         with open_text(path, newline="") as fh:
-            yield from parse_csv(fh, source, "\t" if tsv else ",")
+            yield from parse_csv(fh, source, "\t" if kind == "tsv" else ",")
         return
     with open_text(path) as fh:
         yield from parse_lines(fh, source)

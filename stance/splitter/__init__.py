@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,7 @@ def split_files(
         from stance.scorer import available_cores
 
         jobs = available_cores() if len(first) > _CHUNK else 1
-    chunks = _chunks(first, it)
+    chunks = _chunks(chain(first, it))
     if jobs > 1:
         from joblib import Parallel, delayed
 
@@ -148,11 +148,9 @@ def split_files(
         yield from _split_chunk(chunk, opts)
 
 
-def _chunks(first: list, rest: Iterator) -> Iterator[list]:
-    pending = first
-    while pending:
-        yield pending[:_CHUNK]
-        pending = pending[_CHUNK:] or list(islice(rest, _CHUNK))
+def _chunks(items: Iterator) -> Iterator[list]:
+    while chunk := list(islice(items, _CHUNK)):
+        yield chunk
 
 
 def _split_chunk(paths: list, options: SplitOptions) -> list[dict]:

@@ -62,6 +62,7 @@ AVATAR = re.compile(
     re.I,
 )
 VOTES = re.compile(r"^\s*[△▽▲▼↑↓+\-]*\s*\d{1,6}(?:\s*[△▽▲▼↑↓|•]+\s*\d{0,6})*\s*$")
+FOOTER_WORD = re.compile(r"^(?:reply|like|share|report)\b", re.I)
 QUOTE_OPEN = re.compile(r"^\s*(?:>|[“\"«„]|quote:)", re.I)
 
 
@@ -369,7 +370,7 @@ def _footer_line(s: str) -> bool:
         UI_LINE.match(s)
         or COMMENTS_HEADER.match(s)
         or (LIKES.search(s) and len(_WORD.findall(s)) <= 6 and re.search(r"\d", s))
-        or re.match(r"^(?:reply|like|share|report)\b", s, re.I)
+        or FOOTER_WORD.match(s)
     )
 
 

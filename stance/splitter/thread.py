@@ -227,9 +227,7 @@ def _with_record_metadata(page: Page, cblocks: list[int], record_elems: set[int]
                           owner: dict[int, int]) -> list[int]:
     """``cblocks`` plus the short author/date blocks that sit inside a chosen record
     element but that the block labels missed: the record's structure vouches for them."""
-    lo = cblocks[0]
-    while lo > 0 and cblocks[0] - lo < 3:  # a record may open with its byline
-        lo -= 1
+    lo = max(cblocks[0] - 3, 0)  # a record may open with its byline
     have = set(cblocks)
     added = []
     for bi in range(lo, cblocks[-1] + 1):
