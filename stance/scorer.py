@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
@@ -154,26 +155,61 @@ class Scorer:
         ``parent_id`` is resolved against the ids of the records before it in the stream (the
         latest with that id), so a thread in page order gets reply stance, whatever the batch
         size. With ``options.jobs > 1`` batches are scored in worker processes, still in
-        order; ``jobs=0`` starts one per core only for input longer than ``AUTO_JOBS_BATCHES``
-        batches (a worker costs about two seconds of start-up: imports and model loading).
+        order. Where the OS can fork (Linux), the workers are forked from this process once
+        its models are loaded, so they start in milliseconds and share the model memory;
+        elsewhere each worker imports and loads the models itself (about two seconds).
+        ``jobs=0`` uses one worker per core when the input is longer than
+        ``auto_jobs_batches()`` batches.
         """
         batches = resolve_parents(_checked(records), self.options.batch_size,
                                   self.options.parent_memory)
         jobs = self.options.jobs
         if jobs == 0:  # auto: one worker per core, only for input worth the start-up
-            first = list(islice(batches, AUTO_JOBS_BATCHES + 1))
-            jobs = available_cores() if len(first) > AUTO_JOBS_BATCHES else 1
+            least = auto_jobs_batches()
+            first = list(islice(batches, least + 1))
+            jobs = available_cores() if len(first) > least else 1
             batches = chain(first, batches)
-        if jobs > 1:
+        if jobs > 1 and _can_fork():
+            yield from self._score_forked(batches, jobs)
+        elif jobs > 1:
             from joblib import Parallel, delayed
 
             run = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
             for scored in run(delayed(_score_in_worker)(str(self.model_dir), self.options, b, p)
                               for b, p in batches):
                 yield from scored
-            return
-        for batch, parents in batches:
-            yield from self._score_checked(batch, parents)
+        else:
+            for batch, parents in batches:
+                yield from self._score_checked(batch, parents)
+
+    def _score_forked(self, batches: Iterator[tuple[list[Record], list[str | None]]],
+                      jobs: int) -> Iterator[Record]:
+        """Score batches in ``jobs`` processes forked from this one, ``2 * jobs`` in flight,
+        yielding in input order."""
+        import multiprocessing
+        from collections import deque
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _FORKED_SCORER
+        self._warm_up()  # every lazy load happens once, here, before the fork
+        _FORKED_SCORER = self
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        pending: deque = deque()
+        try:
+            for batch, parents in batches:
+                pending.append(pool.submit(_score_in_fork, batch, parents))
+                while len(pending) > 2 * jobs:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            _FORKED_SCORER = None
+
+    def _warm_up(self) -> None:
+        """Load every model (and its lazily read tables) the options will use."""
+        probe = {"text": "warm up", "target": "warm up", "id": "w1"}
+        self._score_checked([probe, {**probe, "id": "w2", "parent_id": "w1"}], [None, "warm up"])
 
     def score_batch(self, batch: list[Record], parents: list[str | None] | None = None
                     ) -> list[Record]:
@@ -282,10 +318,31 @@ def resolve_parents(records: Iterator[Record], batch_size: int, memory: int = 1_
         yield batch, parents
 
 
-#: ``jobs=0`` scores in worker processes only past this many batches of input.
+#: ``jobs=0`` scores in worker processes only past this many batches of input (workers
+#: that load the models themselves; forked workers are worth it past one batch).
 AUTO_JOBS_BATCHES = 4
 
 _WORKER_SCORERS: dict[tuple[str, ScoreOptions], Scorer] = {}
+
+#: The scorer forked workers inherit (set in the parent just before the fork).
+_FORKED_SCORER: Scorer | None = None
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+
+
+def auto_jobs_batches() -> int:
+    """Batches of input past which ``jobs=0`` uses worker processes."""
+    return 1 if _can_fork() else AUTO_JOBS_BATCHES
+
+
+def _score_in_fork(batch: list[Record], parents: list[str | None]) -> list[Record]:
+    """Runs in a forked worker, on the scorer it inherited."""
+    assert _FORKED_SCORER is not None, "worker was not forked from a scoring process"
+    return _FORKED_SCORER._score_checked(batch, parents)
 
 
 def _score_in_worker(model_dir: str, options: ScoreOptions, batch: list[Record],

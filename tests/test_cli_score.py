@@ -116,6 +116,22 @@ def test_worker_processes_give_the_same_output_in_order(sample_comments):
     assert sum("reply_stance" in o for o in out) >= 2
 
 
+@pytest.mark.parametrize("fork", [True, False])
+def test_forked_and_self_loading_workers_match_one_process(sample_comments, monkeypatch, fork):
+    import stance.scorer as sc
+    from stance.io import read_records
+    from stance.options import ScoreOptions
+
+    if fork and not sc._can_fork():
+        pytest.skip("this OS cannot fork")
+    monkeypatch.setattr(sc, "_can_fork", lambda: fork)
+    records = list(read_records(sample_comments))
+    serial = list(sc.Scorer(options=ScoreOptions(batch_size=2, jobs=1)).score(records))
+    parallel = list(sc.Scorer(options=ScoreOptions(batch_size=2, jobs=2)).score(records))
+    assert parallel == serial and len(serial) == len(records)
+    assert sc._FORKED_SCORER is None  # the parent forgets its forked scorer when done
+
+
 def test_library_score_turns_invalid_records_into_error_records(scorer):
     records = [{"text": "NATO is fine."}, "just a string", {"no_text": 1}, {"text": 5},
                {"text": "ok", "target": 3}, {"text": "Russia lies.", "target": "Russia"}]
