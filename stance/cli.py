@@ -174,8 +174,9 @@ def score(
     reply: Annotated[bool, typer.Option(help="Score reply stance toward parents.")] = True,
     kinds: Annotated[bool, typer.Option(help="Report incivility kinds.")] = True,
     jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", min=0, help="Worker processes, each loading the models once; 0 = one "
-        "per core when the input is longer than four batches, 1 = this process only.")] = 0,
+        "--jobs", "-j", min=0, help="Worker processes (forked after the models load, on "
+        "Linux); 0 = one per core when the input is longer than one batch (four where workers "
+        "cannot fork), 1 = this process only.")] = 0,
     quiet: QuietOpt = False,
 ) -> None:
     """Score comments: stance toward each target, incivility, and reply stance."""

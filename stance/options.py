@@ -49,8 +49,9 @@ class ScoreOptions:
     threshold: float | None = None
     #: Number of decimals kept in the output probabilities.
     precision: int = 4
-    #: Worker processes (each loads the models once); 1 scores in this process; 0 means one
-    #: per available core, used only when the input is longer than four batches.
+    #: Worker processes (forked once the models are loaded, where the OS can fork); 1 scores
+    #: in this process; 0 means one per available core when the input is longer than
+    #: ``stance.scorer.auto_jobs_batches()`` batches.
     jobs: int = 1
     #: How many earlier comments are remembered to resolve ``parent_id`` (oldest dropped).
     parent_memory: int = 1_000_000
