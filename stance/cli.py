@@ -180,7 +180,7 @@ def score(
     quiet: QuietOpt = False,
 ) -> None:
     """Score comments: stance toward each target, incivility, and reply stance."""
-    from stance.io import is_error, open_output, write_records
+    from stance.io import is_error, open_output, write_lines
     from stance.options import ScoreOptions
     from stance.progress import Progress, log
     from stance.scorer import Scorer, comments_to_records
@@ -224,10 +224,9 @@ def score(
                             for f in files)
             total = sum(_count_lines(Path(f)) or 0 for f in files) if countable else None
         with Progress(enabled=not quiet) as bar, open_output(output) as out:
-            scored = scorer.score(counted(records))
+            scored = scorer.score_jsonl(counted(records))
             try:
-                n = write_records(bar.track(scored, "scoring", total=total, unit="comments"),
-                                  out)
+                n = write_lines(bar.track(scored, "scoring", total=total, unit="comments"), out)
             except BrokenPipeError:
                 _pipe_closed()
         if errors:

@@ -173,8 +173,22 @@ def read_records(path: str | Path) -> Iterator[Record]:
         yield from parse_lines(fh, source)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def dumps(record: Record) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
+    """One record as a line of JSON (UTF-8 text kept as is, no newline)."""
+    return _ENCODER.encode(record)
+
+
+def write_lines(lines: Iterable[str], out: IO[str]) -> int:
+    """Write each line and a newline; return how many."""
+    n = 0
+    for line in lines:
+        out.write(line)
+        out.write("\n")
+        n += 1
+    return n
 
 
 @contextmanager
@@ -206,11 +220,3 @@ def open_output(path: str | Path | None) -> Iterator[IO[str]]:
         tmp.unlink(missing_ok=True)
         raise
 
-
-def write_records(records: Iterable[Record], out: IO[str]) -> int:
-    n = 0
-    for rec in records:
-        out.write(dumps(rec))
-        out.write("\n")
-        n += 1
-    return n

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from stance.errors import ModelError
-from stance.io import Record, error_record, is_error, validate
+from stance.io import Record, dumps, error_record, is_error, validate
 from stance.options import ScoreOptions
 from stance.resources import default_model_dir
 
@@ -161,6 +161,19 @@ class Scorer:
         ``jobs=0`` uses one worker per core when the input is longer than
         ``auto_jobs_batches()`` batches.
         """
+        for chunk in self._scored_batches(records, as_json=False):
+            yield from chunk
+
+    def score_jsonl(self, records: Iterable[Record]) -> Iterator[str]:
+        """``score``, each output record as one line of JSON (no newline), in order.
+
+        With worker processes the records are serialised in the workers, so the parent only
+        reads input and writes lines: the fast path of ``stance score``."""
+        for chunk in self._scored_batches(records, as_json=True):
+            yield from chunk
+
+    def _scored_batches(self, records: Iterable[Record], as_json: bool) -> Iterator[list]:
+        """The scored batches of ``records`` in order (lists of records, or of JSON lines)."""
         batches = resolve_parents(_checked(records), self.options.batch_size,
                                   self.options.parent_memory)
         jobs = self.options.jobs
@@ -170,22 +183,21 @@ class Scorer:
             jobs = available_cores() if len(first) > least else 1
             batches = chain(first, batches)
         if jobs > 1 and _can_fork():
-            yield from self._score_forked(batches, jobs)
+            yield from self._score_forked(batches, jobs, as_json)
         elif jobs > 1:
             from joblib import Parallel, delayed
 
             run = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-            for scored in run(delayed(_score_in_worker)(str(self.model_dir), self.options, b, p)
-                              for b, p in batches):
-                yield from scored
+            yield from run(delayed(_score_in_worker)(str(self.model_dir), self.options, b, p,
+                                                     as_json) for b, p in batches)
         else:
             for batch, parents in batches:
-                yield from self._score_checked(batch, parents)
+                yield _encoded(self._score_checked(batch, parents), as_json)
 
     def _score_forked(self, batches: Iterator[tuple[list[Record], list[str | None]]],
-                      jobs: int) -> Iterator[Record]:
+                      jobs: int, as_json: bool) -> Iterator[list]:
         """Score batches in ``jobs`` processes forked from this one, ``2 * jobs`` in flight,
-        yielding in input order."""
+        yielding them in input order."""
         import multiprocessing
         from collections import deque
         from concurrent.futures import ProcessPoolExecutor
@@ -197,11 +209,11 @@ class Scorer:
         pending: deque = deque()
         try:
             for batch, parents in batches:
-                pending.append(pool.submit(_score_in_fork, batch, parents))
+                pending.append(pool.submit(_score_in_fork, batch, parents, as_json))
                 while len(pending) > 2 * jobs:
-                    yield from pending.popleft().result()
+                    yield pending.popleft().result()
             while pending:
-                yield from pending.popleft().result()
+                yield pending.popleft().result()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             _FORKED_SCORER = None
@@ -233,14 +245,12 @@ class Scorer:
         heads, inc = self.incivility_proba(texts)
         thr = self.threshold
         scored = {i: dict(batch[i]) for i in valid}
-        for row, i in zip(inc, valid):
-            res: dict[str, Any] = {"score": round(float(row[0]), digits),
-                                   "label": bool(row[0] >= thr)}
-            if opts.kinds:
-                res["kinds"] = {h: round(float(p), digits) for h, p in zip(heads[1:], row[1:])}
-            else:
-                res["kinds"] = {}
-            scored[i]["incivility"] = res
+        # rounded in numpy, once per array (same values as round(float(p), digits))
+        flags = (inc[:, 0] >= thr).tolist()
+        kinds = heads[1:] if opts.kinds else []
+        for row, flag, i in zip(np.round(inc, digits).tolist(), flags, valid):
+            scored[i]["incivility"] = {"score": row[0], "label": flag,
+                                       "kinds": dict(zip(kinds, row[1:]))}
 
         pair_rec, pair_tgt = [], []
         for i in valid:
@@ -254,23 +264,20 @@ class Scorer:
                 [_str(batch[i].get("quote")) for i in pair_rec],
                 [_str(batch[i].get("title")) for i in pair_rec],
             )
-            for i, t, row in zip(pair_rec, pair_tgt, st):
-                scores = {lab: round(float(p), digits) for lab, p in zip(labels, row)}
-                scored[i]["stance"].append({
-                    "target": t, "label": labels[int(np.argmax(row))],
-                    "scores": {k: scores[k] for k in ("favor", "against", "none") if k in scores},
-                })
+            shown = [(k, labels.index(k)) for k in ("favor", "against", "none") if k in labels]
+            best = [labels[j] for j in st.argmax(axis=1)]
+            for i, t, top, row in zip(pair_rec, pair_tgt, best, np.round(st, digits).tolist()):
+                scored[i]["stance"].append({"target": t, "label": top,
+                                            "scores": {k: row[j] for k, j in shown}})
 
         if opts.reply and self.has("reply"):
             rep_rec = [i for i in valid if parents[i]]
             rep_parent = [parents[i] for i in rep_rec]
             if rep_rec:
                 labels, rp = self.reply_proba([batch[i]["text"] for i in rep_rec], rep_parent)
-                for i, row in zip(rep_rec, rp):
-                    scored[i]["reply_stance"] = {
-                        "label": labels[int(np.argmax(row))],
-                        "scores": {lab: round(float(p), digits) for lab, p in zip(labels, row)},
-                    }
+                best = [labels[j] for j in rp.argmax(axis=1)]
+                for i, top, row in zip(rep_rec, best, np.round(rp, digits).tolist()):
+                    scored[i]["reply_stance"] = {"label": top, "scores": dict(zip(labels, row))}
         for i in valid:
             out[i] = scored[i]
         return out
@@ -339,20 +346,25 @@ def auto_jobs_batches() -> int:
     return 1 if _can_fork() else AUTO_JOBS_BATCHES
 
 
-def _score_in_fork(batch: list[Record], parents: list[str | None]) -> list[Record]:
+def _encoded(records: list[Record], as_json: bool) -> list:
+    return [dumps(r) for r in records] if as_json else records
+
+
+def _score_in_fork(batch: list[Record], parents: list[str | None], as_json: bool = False
+                   ) -> list:
     """Runs in a forked worker, on the scorer it inherited."""
     assert _FORKED_SCORER is not None, "worker was not forked from a scoring process"
-    return _FORKED_SCORER._score_checked(batch, parents)
+    return _encoded(_FORKED_SCORER._score_checked(batch, parents), as_json)
 
 
 def _score_in_worker(model_dir: str, options: ScoreOptions, batch: list[Record],
-                     parents: list[str | None]) -> list[Record]:
+                     parents: list[str | None], as_json: bool = False) -> list:
     """Runs in a worker process: one Scorer per process and model directory, reused."""
     key = (model_dir, options)
     scorer = _WORKER_SCORERS.get(key)
     if scorer is None:
         scorer = _WORKER_SCORERS[key] = Scorer(model_dir, options)
-    return scorer._score_checked(batch, parents)
+    return _encoded(scorer._score_checked(batch, parents), as_json)
 
 
 def available_cores() -> int:
