@@ -127,8 +127,9 @@ def test_forked_and_self_loading_workers_match_one_process(sample_comments, monk
     monkeypatch.setattr(sc, "_can_fork", lambda: fork)
     records = list(read_records(sample_comments))
     serial = list(sc.Scorer(options=ScoreOptions(batch_size=2, jobs=1)).score(records))
-    parallel = list(sc.Scorer(options=ScoreOptions(batch_size=2, jobs=2)).score(records))
-    assert parallel == serial and len(serial) == len(records)
+    parallel = sc.Scorer(options=ScoreOptions(batch_size=2, jobs=2))
+    assert list(parallel.score(records)) == serial and len(serial) == len(records)
+    assert [json.loads(line) for line in parallel.score_jsonl(records)] == serial
     assert sc._FORKED_SCORER is None  # the parent forgets its forked scorer when done
 
 
