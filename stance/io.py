@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,6 +44,12 @@ def validate(obj: Any) -> str | None:
         if obj.get(key) is not None and not isinstance(obj[key], str):
             return f"'{key}' must be a string"
     return None
+
+
+@cache
+def _decoder() -> json.JSONDecoder:
+    """One strict decoder (no NaN/Infinity, no out-of-range floats), built once."""
+    return json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
 
 
 def _no_constant(name: str):
@@ -89,7 +96,7 @@ def parse_lines(lines: Iterable[str], source: str) -> Iterator[Record]:
             yield error_record(why, n, source)
             continue
         try:
-            obj = json.loads(line, parse_constant=_no_constant, parse_float=_finite)
+            obj = _decoder().decode(line)
         except (json.JSONDecodeError, RecursionError) as exc:
             why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
             yield error_record(f"not valid JSON ({why})", n, source)
