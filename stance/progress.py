@@ -79,19 +79,26 @@ class Progress:
 
     def track(self, items: Iterable[T], description: str, total: int | None = None,
               unit: str = "rows", weight=None) -> Iterator[T]:
-        """Yield ``items``, advancing the bar by ``weight(item)`` (default 1) per item."""
+        """Yield ``items``, advancing the bar by ``weight(item)`` (default 1) per item (the
+        bar itself is updated at most every 0.1 s: millions of items cost no more)."""
         if self._progress is None:
             yield from items
             return
         task = self._progress.add_task(description, total=total, rate="")
-        start = time.perf_counter()
-        done = 0
+        start = last = time.perf_counter()
+        done = shown = 0
         for item in items:
             yield item
-            step = weight(item) if weight else 1
-            done += step
-            elapsed = max(time.perf_counter() - start, 1e-9)
-            self._progress.update(task, advance=step, rate=f"{done / elapsed:,.0f} {unit}/s")
+            done += weight(item) if weight else 1
+            now = time.perf_counter()
+            if now - last >= 0.1:
+                self._advance(task, done - shown, done / max(now - start, 1e-9), unit)
+                shown, last = done, now
+        if done > shown:
+            self._advance(task, done - shown, done / max(time.perf_counter() - start, 1e-9), unit)
+
+    def _advance(self, task, step: int, rate: float, unit: str) -> None:
+        self._progress.update(task, advance=step, rate=f"{rate:,.0f} {unit}/s")
 
     @contextmanager
     def stage(self, description: str):
