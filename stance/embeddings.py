@@ -148,6 +148,9 @@ _CJK_RANGES = (
 # token; control chars are dropped.
 _ASCII_TABLE = {c: None for c in range(32)} | {127: None}
 _ASCII_TABLE.update({ord(p): f" {p} " for p in _ASCII_PUNCT})
+# The same for a whole ASCII text: its whitespace controls (\t \n \v \f \r \x1c-\x1f, which
+# str.split() splits at) become spaces, so translating the whole text equals per-chunk.
+_ASCII_TEXT_TABLE = _ASCII_TABLE | {c: " " for c in range(32) if chr(c).isspace()}
 
 
 def _is_cjk(cp: int) -> bool:
@@ -181,6 +184,7 @@ class _WordPiece:
         self.index = {tok: i for i, tok in enumerate(vocab)}
         self.unk = self.index[_UNK]
         self.cache: dict[str, list[int]] = {}
+        self.words: dict[str, list[int]] = {}  # word -> ids, for ASCII texts
 
     def word(self, word: str) -> list[int]:
         if len(word) > _MAX_WORD_CHARS:
@@ -210,7 +214,20 @@ class _WordPiece:
             self.cache[chunk] = ids
         return ids
 
+    def _word_miss(self, word: str) -> list[int]:
+        if len(self.words) >= _CACHE_LIMIT:
+            self.words.clear()
+        ids = self.words[word] = self.word(word)
+        return ids
+
     def encode(self, text: str) -> list[int]:
+        if text.isascii():  # (most texts) normalise and split the whole text at once
+            get, miss = self.words.get, self._word_miss
+            ids = []
+            for w in text.lower().translate(_ASCII_TEXT_TABLE).split():
+                got = get(w)
+                ids += miss(w) if got is None else got
+            return ids
         get, miss = self.cache.get, self.chunk
         ids: list[int] = []
         for c in text.split():

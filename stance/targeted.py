@@ -160,23 +160,30 @@ def _murmur3(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray, seed: int
              ) -> np.ndarray:
     """``murmurhash3_32(key, seed, positive=True)`` of every key ``buf[s:s + n]`` (uint8
     ``buf``), vectorised: MurmurHash3_x86_32, as sklearn's, one 4-byte block at a time."""
-    b = np.concatenate([buf, np.zeros(4, np.uint8)]).astype(np.uint32)
+    b8 = np.concatenate([np.asarray(buf, dtype=np.uint8), np.zeros(4, np.uint8)])
+    # word[p] = the 4 bytes at p as a little-endian uint32 (a view of overlapping windows)
+    word = np.lib.stride_tricks.as_strided(b8, shape=(len(b8) - 3, 4), strides=(1, 1)
+                                           ).view("<u4")[:, 0]
     starts = np.asarray(starts, dtype=np.int64)
     lengths = np.asarray(lengths, dtype=np.int64)
-    h = np.full(len(starts), seed, dtype=np.uint32)
     nblocks = lengths // 4
-    for j in range(int(nblocks.max(initial=0))):
-        idx = np.flatnonzero(nblocks > j)
-        p = starts[idx] + 4 * j
-        k = b[p] | (b[p + 1] << np.uint32(8)) | (b[p + 2] << np.uint32(16)) | (
-            b[p + 3] << np.uint32(24))
-        hj = h[idx] ^ (_rotl(k * _C1, 15) * _C2)
-        h[idx] = _rotl(hj, 13) * np.uint32(5) + np.uint32(0xE6546B64)
+    # keys by decreasing block count: the keys with a j-th block are a prefix (of length
+    # active[j]), so block j is one slice however long the longest key
+    neg = -nblocks.astype(np.int16) if nblocks.max(initial=0) < 1 << 15 else -nblocks
+    order = np.argsort(neg, kind="stable")  # (a radix sort for int16)
+    active = np.searchsorted(neg[order], -np.arange(int(nblocks.max(initial=0))),
+                             side="left")
+    first = starts[order]
+    hs = np.full(len(starts), seed, dtype=np.uint32)
+    for j, na in enumerate(active):
+        k = word[first[:na] + 4 * j]
+        hj = hs[:na] ^ (_rotl(k * _C1, 15) * _C2)
+        hs[:na] = _rotl(hj, 13) * np.uint32(5) + np.uint32(0xE6546B64)
+    h = np.empty_like(hs)
+    h[order] = hs
     rem = lengths & 3
     t = starts + 4 * nblocks
-    k = np.where(rem >= 3, b[t + 2] << np.uint32(16), np.uint32(0))
-    k ^= np.where(rem >= 2, b[t + 1] << np.uint32(8), np.uint32(0))
-    k ^= np.where(rem >= 1, b[t], np.uint32(0))
+    k = word[t] & np.array([0, 0xFF, 0xFFFF, 0xFFFFFF], dtype=np.uint32)[rem]  # the tail bytes
     h ^= _rotl(k * _C1, 15) * _C2  # (a zero tail changes nothing, as in the C code)
     h ^= lengths.astype(np.uint32)
     h ^= h >> np.uint32(16)
@@ -193,13 +200,12 @@ def _hash_strings(strings: Sequence[str], seed: int = 0) -> np.ndarray:
         return np.fromiter((murmurhash3_32(s, seed=seed, positive=True) for s in strings),
                            dtype=np.int64, count=len(strings))
     joined = "".join(strings)
-    if joined.isascii():
-        data = joined.encode("ascii")
-        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-    else:
-        encoded = [s.encode("utf-8") for s in strings]
-        data = b"".join(encoded)
-        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(strings))
+    data = joined.encode("utf-8")
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    if len(data) != len(joined):  # byte lengths of the non-ASCII strings
+        wide = np.flatnonzero(~np.fromiter(map(str.isascii, strings), dtype=bool,
+                                           count=len(strings)))
+        lengths[wide] = [len(strings[i].encode("utf-8")) for i in wide]
     starts = np.zeros(len(strings), dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
     return _murmur3(np.frombuffer(data, dtype=np.uint8), starts, lengths, seed).astype(np.int64)
@@ -405,13 +411,17 @@ class PairEmbeddings(BaseEstimator, TransformerMixin):
         vecs = np.asarray(self.embedder_.transform(values), dtype=np.float32)
         return normalize(vecs)
 
-    def transform(self, X):
+    def dense(self, X) -> np.ndarray:
+        """``transform(X)`` as a dense float64 array."""
         tcodes, texts = _factorize(X["text"])
         gcodes, targets = _factorize(X["target"])
         u = self._embed(texts)[tcodes]
         v = self._embed(targets)[gcodes]
         cos = np.einsum("ij,ij->i", u, v)[:, None]
-        dense = np.hstack([u, v, u * v, np.abs(u - v), cos]).astype(np.float64) * self.weight
+        return np.hstack([u, v, u * v, np.abs(u - v), cos]).astype(np.float64) * self.weight
+
+    def transform(self, X):
+        dense = self.dense(X)
         n, d = dense.shape  # CSR straight from the dense block: no scan for zeros
         return sp.csr_matrix((dense.ravel(), np.tile(np.arange(d, dtype=np.int32), n),
                               np.arange(0, n * d + 1, d, dtype=np.int64)), shape=(n, d))
@@ -603,42 +613,82 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        X = sp.csr_matrix(X)
-        route, side = self._route_side(X)
+        return self.decision_blocks([sp.csr_matrix(X)])
+
+    def decision_blocks(self, blocks: Sequence[Any]) -> np.ndarray:
+        """``decision_function`` of the column-wise concatenation of ``blocks`` (CSR or dense
+        arrays, in column order), without building it; with several blocks the last must be
+        TargetRoute's (``n_routes`` columns). ``[X]`` is ``decision_function(X)``."""
+        route, side = self._route_side(blocks[-1] if len(blocks) > 1 else blocks[0])
         k = int(self.n_routes)
-        m = X.shape[1] - k
+        ends = np.cumsum([b.shape[1] for b in blocks])
+        m = int(ends[-1]) - k
+
+        def dot(rows, weights):  # (concatenated blocks)[rows] @ weights (zero-padded rows)
+            out = None
+            for blk, w in zip(blocks, np.split(weights, ends[:-1])):
+                part = np.asarray((blk if rows is None else blk[rows]) @ w)
+                out = part if out is None else out + part
+            return out
+
         # route columns meet zero weights (cheaper than slicing them off X)
         coef = np.hstack([self.coef_.astype(np.float32), np.zeros((len(self.coef_), k),
                                                                   np.float32)])
-        d = np.asarray(X @ coef.T) + self.intercept_
+        d = dot(None, coef.T) + self.intercept_
         for g, spec in enumerate(getattr(self, "specialists_", [])):
             rows = np.flatnonzero(route == g)
             if spec is None or not len(rows):
                 continue
             w = float(self._per_group(self.specialist_weight, g, 0.5))
             cols, q, scale, icpt = spec
-            Xg = X[rows]
             c = len(q)
             if q.shape[1] > m:  # + the side-signed text block of an opposing-targets specialist:
                 # one product with [plain | signed] weights (padded: no column slicing of X)
                 qk = np.zeros((m + k, 2 * c), np.float32)
                 qk[:m, :c] = q[:, :m].T
                 qk[:q.shape[1] - m, c:] = q[:, m:].T
-                both = np.asarray(Xg @ qk)
+                both = dot(rows, qk)
                 ds = both[:, :c] + side[rows, None] * both[:, c:]
             else:
                 qk = np.hstack([q, np.zeros((c, k), q.dtype)]).T.astype(np.float32)
-                ds = np.asarray(Xg @ qk)
+                ds = dot(rows, qk)
             ds = ds * scale.T + icpt
             d[np.ix_(rows, cols)] = (1 - w) * d[np.ix_(rows, cols)] + w * ds
         return d
 
     def predict_proba(self, X) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))  # one-vs-rest, as SGDClassifier
+        return self.proba_from_decision(self.decision_function(X))
+
+    @staticmethod
+    def proba_from_decision(decision: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-decision))  # one-vs-rest, as SGDClassifier
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
+def predict_proba(pipeline: Pipeline, X) -> np.ndarray:
+    """``pipeline.predict_proba(X)`` of a stance pipeline (``build_pipeline``'s layout), to
+    ~1e-12, ~1.5x faster: the classifier takes the feature blocks one by one, so the union's
+    CSR (a dense embedding block of ~1,000 columns per row inside) is never built. Any other
+    pipeline (or a union with weights / pandas output) goes through ``predict_proba``."""
+    steps = getattr(pipeline, "steps", None)
+    union, clf = (steps[-2][1], steps[-1][1]) if steps and len(steps) >= 2 else (None, None)
+    if (not isinstance(union, FeatureUnion) or union.transformer_weights
+            or getattr(union, "_sklearn_output_config", {}).get("transform") not in
+            (None, "default") or not isinstance(clf, RoutedSGD)):
+        return pipeline.predict_proba(X)
+    parts = [(name, tr) for name, tr in union.transformer_list if tr != "drop"]
+    route = parts[-1][1] if parts else None
+    if (any(isinstance(tr, str) for _, tr in parts) or not isinstance(route, TargetRoute)
+            or max(int(route.n_routes_), 1) != int(clf.n_routes)):
+        return pipeline.predict_proba(X)
+    for _, step in steps[:-2]:
+        X = step.transform(X)
+    blocks = [tr.dense(X) if isinstance(tr, PairEmbeddings) else sp.csr_matrix(tr.transform(X))
+              for _, tr in parts]
+    return clf.proba_from_decision(clf.decision_blocks(blocks))
 
 
 def best_offsets(decision: np.ndarray, y: np.ndarray, classes: Sequence[str],
@@ -685,7 +735,8 @@ class WordwiseHashingVectorizer(HashingVectorizer):
 
     def transform(self, X):
         if callable(self.analyzer) and not isinstance(X, str):
-            return self._hash_features([self.build_analyzer()(doc) for doc in X])
+            analyze = self.build_analyzer()
+            return self._hash_features([analyze(doc) for doc in X])
         if (self.analyzer != "char_wb" or self.binary or isinstance(X, str)
                 or self.input != "content" or self.strip_accents or self.preprocessor):
             return super().transform(X)
