@@ -9,8 +9,9 @@ A text's vector is the mean (or max) of its WordPiece token vectors, L2-normalis
     X = emb.transform(["Ban fracking now.", "fracking"])   # (2, d) float32
 
 Tokenisation reproduces the model's BERT tokenizer (``BertNormalizer`` lowercase + accent
-stripping + CJK splitting, ``BertPreTokenizer``, greedy ``WordPiece``) in pure Python, with a
-per-instance cache of whitespace-separated chunks, so repeated words cost one dict lookup.
+stripping + CJK splitting, ``BertPreTokenizer``, greedy ``WordPiece``) in pure Python, with
+per-instance caches (never pickled) of words (ASCII texts, normalised whole) and of
+whitespace-separated chunks (other texts), so repeated words cost one dict lookup.
 Unknown tokens (``[UNK]``) are dropped, as model2vec does; a text with no known token maps to
 the zero vector.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -222,9 +224,14 @@ class _WordPiece:
 
     def encode(self, text: str) -> list[int]:
         if text.isascii():  # (most texts) normalise and split the whole text at once
+            words = text.lower().translate(_ASCII_TEXT_TABLE).split()
+            try:  # every word seen before (most texts of a warm cache)
+                return list(chain.from_iterable(map(self.words.__getitem__, words)))
+            except KeyError:
+                pass
             get, miss = self.words.get, self._word_miss
             ids = []
-            for w in text.lower().translate(_ASCII_TEXT_TABLE).split():
+            for w in words:
                 got = get(w)
                 ids += miss(w) if got is None else got
             return ids

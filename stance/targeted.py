@@ -145,10 +145,6 @@ def _tokenize(text: str) -> tuple[str, ...]:
 _tokenize_short = functools.lru_cache(maxsize=4096)(_tokenize)
 
 
-def _plain(tok: str) -> str:
-    return tok[4:] if tok.startswith("NEG_") else tok
-
-
 _C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
 
 
@@ -300,10 +296,9 @@ class TargetInteractions(BaseEstimator, TransformerMixin):
         and the sarcasm cues of a text."""
         toks = tokenize(text)
         joined = " ".join(toks)
-        if "NEG_" in joined or "#" in joined or "@" in joined:
-            plain = [_plain(t).lstrip("#@") for t in toks]
-        else:
-            plain = toks
+        plain = [t[4:] if t[:4] == "NEG_" else t for t in toks] if "NEG_" in joined else toks
+        if "#" in joined or "@" in joined:
+            plain = [t.lstrip("#@") for t in plain]
         words = [t for t in dict.fromkeys(toks) if t[0].isalnum() or t[0] in "#@"]
         return toks, plain, set(plain), words, sarcasm_cues(text)
 
@@ -417,8 +412,16 @@ class PairEmbeddings(BaseEstimator, TransformerMixin):
         gcodes, targets = _factorize(X["target"])
         u = self._embed(texts)[tcodes]
         v = self._embed(targets)[gcodes]
-        cos = np.einsum("ij,ij->i", u, v)[:, None]
-        return np.hstack([u, v, u * v, np.abs(u - v), cos]).astype(np.float64) * self.weight
+        n, d = u.shape
+        out = np.empty((n, 4 * d + 1), dtype=np.float64)  # float32 parts, widened in place
+        out[:, 4 * d] = np.einsum("ij,ij->i", u, v)
+        out[:, :d] = u
+        out[:, d:2 * d] = v
+        out[:, 2 * d:3 * d] = u * v
+        out[:, 3 * d:4 * d] = np.abs(u - v)
+        if self.weight != 1.0:
+            out *= self.weight
+        return out
 
     def transform(self, X):
         dense = self.dense(X)
@@ -870,7 +873,7 @@ def build_pipeline(config: dict | None = None,
 
 def _word_ngrams(text: str) -> list[str]:
     toks = [t for t in tokenize(text) if t not in {".", ",", ";", ":"}]
-    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+    return toks + list(map(" ".join, zip(toks, toks[1:])))
 
 
 def _to_frame(data):
