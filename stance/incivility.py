@@ -13,7 +13,10 @@ positive with weight p and once as a negative with weight 1 - p). Row weights co
 config (per corpus and per domain), so a large corpus does not drown the news comments. Heads
 named in ``config["nb"]["heads"]`` are NB-LR heads: the features are scaled by their smoothed
 log-count ratio between the head's (weighted) positive and negative rows before the fit, and the
-scale is folded into the coefficients (``_nb_ratios``), so scoring is unchanged in cost.
+scale is folded into the coefficients (``_nb_ratios``), so scoring is unchanged in cost. Heads named
+in ``config["nb"]["blend"]`` are fitted twice, plain and NB-LR, and keep the average of the two
+linear models, each divided by the standard deviation of its scores on the head's training rows
+(an equal-weight score blend folded into one coefficient vector: same cost as one head).
 
 ``fit(train, dev, config)`` fits on ``train``, then calibrates every head on ``dev`` (Platt
 sigmoid or isotonic, per config): the calibrators shipped are fitted on all labelled dev rows of
@@ -71,7 +74,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "normalize": True,
     "domain_weights": {},
     "corpus_options": {},
-    "nb": {"heads": [], "alpha": 0.1},
+    "nb": {"heads": [], "alpha": 0.1, "blend": []},
 }
 
 
@@ -112,6 +115,7 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         bound_kinds: bool = True,
         nb_heads: Sequence[str] = (),
         nb_alpha: float = 0.1,
+        nb_blend: Sequence[str] = (),
     ):
         self.heads = heads
         self.C = C
@@ -124,11 +128,13 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         self.bound_kinds = bound_kinds
         self.nb_heads = nb_heads
         self.nb_alpha = nb_alpha
+        self.nb_blend = nb_blend
 
     def __setstate__(self, state):
         # models pickled before the NB option: defaults, so get_params()/repr() work on them
         state.setdefault("nb_heads", ())
         state.setdefault("nb_alpha", 0.1)
+        state.setdefault("nb_blend", ())
         super().__setstate__(state)
 
     def fit(self, X, Y, sample_weight=None):
@@ -150,7 +156,10 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
                 continue  # the data cannot support this head
             idx = np.flatnonzero(lab)
             yy, ww = y[idx], w[idx]
-            r = _nb_ratios(X[idx], yy, ww, self.nb_alpha) if head in self.nb_heads else None
+            blend = head in self.nb_blend
+            nb = head in self.nb_heads or blend
+            r = _nb_ratios(X[idx], yy, ww, self.nb_alpha) if nb else None
+            Xlab = X[idx] if blend else None
             soft = (yy > 0) & (yy < 1)
             if soft.any():
                 s = idx[soft]
@@ -165,10 +174,18 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
             )
             Xh = X[idx] if r is None else X[idx] @ _diag(r)
             clf.fit(Xh, (yy >= 0.5).astype(int), sample_weight=ww / ww.mean())
-            heads.append(head)
             coef = clf.coef_[0] if r is None else clf.coef_[0] * r  # NB scaling folded in
-            coefs.append(coef.astype(np.float32))
-            intercepts.append(float(clf.intercept_[0]))
+            b = float(clf.intercept_[0])
+            if blend:  # + the plain head, each model scaled to unit score spread, averaged
+                yb, sw = (yy >= 0.5).astype(int), ww / ww.mean()
+                plain = clone(clf).fit(X[idx], yb, sample_weight=sw)
+                parts = [(coef, b), (plain.coef_[0], float(plain.intercept_[0]))]
+                sds = [max(float(np.std(Xlab @ c + c0)), 1e-12) for c, c0 in parts]
+                coef = sum(c / sd for (c, _), sd in zip(parts, sds)) / 2
+                b = sum(c0 / sd for (_, c0), sd in zip(parts, sds)) / 2
+            heads.append(head)
+            coefs.append(np.asarray(coef).astype(np.float32))
+            intercepts.append(b)
             rows[head] = int(lab.sum())
         self.heads_ = heads
         self.coef_ = np.vstack(coefs)
@@ -323,6 +340,7 @@ def build_pipeline(config: dict) -> Pipeline:
         tol=cfg["tol"],
         nb_heads=tuple(cfg["nb"]["heads"]),
         nb_alpha=float(cfg["nb"]["alpha"]),
+        nb_blend=tuple(cfg["nb"].get("blend", ())),
     )
     return Pipeline(
         [

@@ -252,6 +252,27 @@ def test_nb_head_folds_its_feature_scales_into_the_coefficients():
     )
 
 
+def test_nb_blend_head_is_the_average_of_the_scaled_plain_and_nb_fits():
+    import pickle
+
+    from stance.incivility import MultiHeadClassifier
+
+    texts = [t for t, *_ in UNCIVIL + CIVIL]
+    y = np.array([1.0] * len(UNCIVIL) + [0.0] * len(CIVIL))
+    X = TfidfVectorizer().fit_transform(texts)
+    kw = {"heads": ("uncivil",), "tol": 1e-6}
+    nb = MultiHeadClassifier(nb_heads=("uncivil",), **kw).fit(X, y[:, None])
+    plain = MultiHeadClassifier(**kw).fit(X, y[:, None])
+    blend = MultiHeadClassifier(nb_blend=("uncivil",), **kw).fit(X, y[:, None])
+    zn, zp = nb.decision_function(X)[:, 0], plain.decision_function(X)[:, 0]
+    expected = (zn / zn.std() + zp / zp.std()) / 2
+    np.testing.assert_allclose(blend.decision_function(X)[:, 0], expected, rtol=1e-4, atol=1e-4)
+    assert blend.coef_.shape == plain.coef_.shape  # one linear head: same scoring cost
+    # models pickled before the option get its default back
+    del plain.__dict__["nb_blend"]
+    assert pickle.loads(pickle.dumps(plain)).get_params()["nb_blend"] == ()
+
+
 def test_word_char_ngrams_match_sklearn_char_wb():
     texts = [t for t, *_ in UNCIVIL + CIVIL]
     ours = inc.WordCharNgrams(ngram_range=(2, 4), min_df=1).fit(texts)
