@@ -411,3 +411,93 @@ def test_estimators_pickled_before_new_options_still_repr_and_get_params():
         old = pickle.loads(pickle.dumps(est))
         assert old.get_params() == fresh, type(est).__name__
         assert type(est).__name__ in repr(old)
+
+
+# --- the fast paths compute exactly what the plain ones do ------------------------------------
+
+def _reference_tokenize(text: str) -> tuple[str, ...]:
+    """The negation-scope loop run on every text (tokenize skips it when no scope can open)."""
+    toks = targeted._TOKEN.findall(text.lower().replace("\u2019", "'"))
+    out, neg = [], False
+    for t in toks:
+        if t in targeted._SCOPE_END or t[0] in "!?":
+            neg = False
+            out.append(t)
+            continue
+        out.append(f"NEG_{t}" if neg else t)
+        if t in targeted._NEGATORS or t.endswith("n't"):
+            neg = True
+    return tuple(out)
+
+
+_WORDS = ("the government NATO nato's don't isn't not never no against but yeah right oh "
+          "great genius \"so-called\" lol totally thanks a lot !! ?! /s sure, jan #tag @user "
+          "café İstanbul 政府 🙄 naïve x ab abc abcd abcdefghijklmnop , . ; : a_b a-b 12 3rd")
+
+
+def _random_texts(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    words = _WORDS.split() + ["w" * 70, "\t", "\n", "\u00a0", "\x00", "\x1f", "\u2019s"]
+    return [" ".join(rng.choice(words, size=int(rng.integers(0, 40)))) for _ in range(n)]
+
+
+def test_vectorised_murmurhash_equals_sklearn():
+    from sklearn.utils import murmurhash3_32
+
+    rng = np.random.default_rng(1)
+    chars = list("abcxyz019 '-_#@!?.,") + ["é", "政", "🙄", "\x00", "\x7f"]
+    strings = ["".join(rng.choice(chars, size=int(rng.integers(0, 23)))) for _ in range(3000)]
+    strings += ["", "a", "ab", "abc", "abcd", "abcde", "y" * 70_000]
+    for seed in (0, 1, 4):
+        want = np.array([murmurhash3_32(s, seed=seed, positive=True) for s in strings])
+        np.testing.assert_array_equal(targeted._hash_strings(strings, seed), want)
+        np.testing.assert_array_equal(targeted._hash_strings(strings[:40], seed), want[:40])
+        ascii_only = [s for s in strings if s.isascii()]
+        np.testing.assert_array_equal(targeted._hash_strings(ascii_only, seed),
+                                      [murmurhash3_32(s, seed=seed, positive=True)
+                                       for s in ascii_only])
+
+
+def test_fast_tokenize_sarcasm_and_word_hashing_equal_the_plain_code():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from stance.targeted import WordwiseHashingVectorizer, _word_ngrams
+
+    texts = _random_texts(400) + ["haha yeah right", "oh, great", "“fine” he said",
+                                  "such a genius", "thanks for nothing", "real leader lol"]
+    assert [tokenize(t) for t in texts] == [_reference_tokenize(t) for t in texts]
+    scan = [list(dict.fromkeys(m.lastgroup for m in targeted._SARCASM.finditer(t.lower())))
+            for t in texts]
+    assert [sarcasm_cues(t) for t in texts] == scan  # the literal pre-screen hides no cue
+    assert sum(map(bool, scan)) > 50
+    for kw in ({}, {"alternate_sign": True}, {"binary": True, "norm": "l2"}):
+        args = {"n_features": 2**12, "alternate_sign": False, "norm": None,
+                "analyzer": _word_ngrams, **kw}
+        want = HashingVectorizer(**args).transform(texts)
+        got = WordwiseHashingVectorizer(**args).transform(texts)
+        assert got.shape == want.shape and got.dtype == want.dtype and got.nnz == want.nnz
+        assert abs(got - want).max() < 1e-12
+    char = {"n_features": 2**12, "alternate_sign": False, "analyzer": "char_wb", "norm": None,
+            "ngram_range": (3, 5)}
+    diff = (WordwiseHashingVectorizer(**char).transform(texts)
+            - HashingVectorizer(**char).transform(texts))
+    assert abs(diff).max() == 0
+
+
+@pytest.mark.parametrize("cfg", [
+    {"embeddings": True, "specialists": ["flip"]},
+    {"embeddings": False, "specialists": ["war"], "opposing_targets": [["Russia", "Ukraine"]]},
+    {"embeddings": False},  # no specialists: a plain SGDClassifier, predict_proba's own path
+])
+def test_blockwise_predict_proba_equals_the_pipeline(cfg):
+    df = side_frame() if "opposing_targets" in cfg else two_corpus_frame()
+    pipe, _ = targeted.fit(df, None, {**SMALL, **cfg})
+    rows = pd.concat([df, pd.DataFrame({"text": ["", "NATO is great /s"],
+                                        "target": ["NATO", "carbon taxes"]})],
+                     ignore_index=True)
+    want = pipe.predict_proba(rows)
+    np.testing.assert_allclose(targeted.predict_proba(pipe, rows), want, rtol=0, atol=1e-12)
+    clf = pipe.named_steps["clf"]
+    if isinstance(clf, targeted.RoutedSGD):
+        X = pipe[:-1].transform(rows)
+        np.testing.assert_array_equal(clf.decision_blocks([X]), clf.decision_function(X))
