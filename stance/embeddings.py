@@ -10,8 +10,8 @@ A text's vector is the mean (or max) of its WordPiece token vectors, L2-normalis
 
 Tokenisation reproduces the model's BERT tokenizer (``BertNormalizer`` lowercase + accent
 stripping + CJK splitting, ``BertPreTokenizer``, greedy ``WordPiece``) in pure Python, with
-per-instance caches (never pickled) of words (ASCII texts, normalised whole) and of
-whitespace-separated chunks (other texts), so repeated words cost one dict lookup.
+per-instance caches (never pickled) of whitespace-separated chunks and of the words they
+split into, so repeated chunks and words cost one dict lookup.
 Unknown tokens (``[UNK]``) are dropped, as model2vec does; a text with no known token maps to
 the zero vector.
 
@@ -150,9 +150,6 @@ _CJK_RANGES = (
 # token; control chars are dropped.
 _ASCII_TABLE = {c: None for c in range(32)} | {127: None}
 _ASCII_TABLE.update({ord(p): f" {p} " for p in _ASCII_PUNCT})
-# The same for a whole ASCII text: its whitespace controls (\t \n \v \f \r \x1c-\x1f, which
-# str.split() splits at) become spaces, so translating the whole text equals per-chunk.
-_ASCII_TEXT_TABLE = _ASCII_TABLE | {c: " " for c in range(32) if chr(c).isspace()}
 
 
 def _is_cjk(cp: int) -> bool:
@@ -180,13 +177,14 @@ def _pre_tokenize(chunk: str) -> list[str]:
 
 
 class _WordPiece:
-    """Greedy longest-match-first WordPiece over a vocab, with a chunk -> ids cache."""
+    """Greedy longest-match-first WordPiece over a vocab, with chunk -> ids and word -> ids
+    caches (bounded: each is emptied at ``_CACHE_LIMIT`` entries)."""
 
     def __init__(self, vocab: list[str]):
         self.index = {tok: i for i, tok in enumerate(vocab)}
         self.unk = self.index[_UNK]
         self.cache: dict[str, list[int]] = {}
-        self.words: dict[str, list[int]] = {}  # word -> ids, for ASCII texts
+        self.words: dict[str, list[int]] = {}  # pre-tokenised word -> ids
 
     def word(self, word: str) -> list[int]:
         if len(word) > _MAX_WORD_CHARS:
@@ -210,7 +208,11 @@ class _WordPiece:
     def chunk(self, chunk: str) -> list[int]:
         ids = self.cache.get(chunk)
         if ids is None:
-            ids = [i for w in _pre_tokenize(chunk) for i in self.word(w)]
+            get, miss = self.words.get, self._word_miss
+            ids = []
+            for w in _pre_tokenize(chunk):
+                got = get(w)
+                ids += miss(w) if got is None else got
             if len(self.cache) >= _CACHE_LIMIT:
                 self.cache.clear()
             self.cache[chunk] = ids
@@ -223,21 +225,14 @@ class _WordPiece:
         return ids
 
     def encode(self, text: str) -> list[int]:
-        if text.isascii():  # (most texts) normalise and split the whole text at once
-            words = text.lower().translate(_ASCII_TEXT_TABLE).split()
-            try:  # every word seen before (most texts of a warm cache)
-                return list(chain.from_iterable(map(self.words.__getitem__, words)))
-            except KeyError:
-                pass
-            get, miss = self.words.get, self._word_miss
-            ids = []
-            for w in words:
-                got = get(w)
-                ids += miss(w) if got is None else got
-            return ids
+        chunks = text.split()
+        try:  # every chunk seen before (most texts, once the cache is warm): one chained lookup
+            return list(chain.from_iterable(map(self.cache.__getitem__, chunks)))
+        except KeyError:
+            pass
         get, miss = self.cache.get, self.chunk
         ids: list[int] = []
-        for c in text.split():
+        for c in chunks:
             got = get(c)
             ids += miss(c) if got is None else got
         return ids

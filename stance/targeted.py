@@ -737,9 +737,6 @@ class WordwiseHashingVectorizer(HashingVectorizer):
     """
 
     def transform(self, X):
-        if callable(self.analyzer) and not isinstance(X, str):
-            analyze = self.build_analyzer()
-            return self._hash_features([analyze(doc) for doc in X])
         if (self.analyzer != "char_wb" or self.binary or isinstance(X, str)
                 or self.input != "content" or self.strip_accents or self.preprocessor):
             return super().transform(X)
@@ -755,21 +752,6 @@ class WordwiseHashingVectorizer(HashingVectorizer):
         counts = sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(docs), len(index)))
         out = (counts @ self._word_rows(list(index))).astype(self.dtype, copy=False)
         out.sort_indices()
-        return normalize(out, norm=self.norm, copy=False) if self.norm is not None else out
-
-    def _hash_features(self, docs: list[list[str]]):
-        """HashingVectorizer's output for documents already analysed into feature strings:
-        FeatureHasher's columns and signs, duplicates summed, then ``binary`` / ``norm``."""
-        if not docs:
-            return super().transform(docs)  # (raises as HashingVectorizer does)
-        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum([len(d) for d in docs], out=indptr[1:])
-        cols, sign = _hasher_columns(list(chain.from_iterable(docs)), int(self.n_features))
-        data = sign.astype(self.dtype) if self.alternate_sign else np.ones(len(cols), self.dtype)
-        out = sp.csr_matrix((data, cols, indptr), shape=(len(docs), int(self.n_features)))
-        out.sum_duplicates()  # also sorts the indices, as FeatureHasher
-        if self.binary:
-            out.data.fill(1)
         return normalize(out, norm=self.norm, copy=False) if self.norm is not None else out
 
     def _word_rows(self, words: list[str]):

@@ -208,15 +208,17 @@ def test_throughput(emb):
     assert len(texts) / (time.perf_counter() - t0) > 2000  # texts/s; ~20k on 2 cores
 
 
-def test_ascii_texts_tokenised_whole_equal_the_per_chunk_path(emb):
-    # ASCII texts are normalised in one piece and WordPiece'd through a word cache; the result
-    # must be the per-whitespace-chunk path's (controls inside words dropped, \x1c-\x1f split)
-    from stance.embeddings import _WordPiece
+def test_cached_encoding_equals_wordpiece_of_each_word(emb):
+    # encode goes through chunk and word caches (and a chained lookup once every chunk is
+    # cached); the ids must be WordPiece's of each pre-tokenised word, cold and warm
+    from stance.embeddings import _pre_tokenize, _WordPiece
 
     rng = np.random.default_rng(3)
     alphabet = [chr(c) for c in range(128)] + list("abcdefghij klmnop") * 4 + ["flurbination "]
     texts = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 40)))) for _ in range(3000)]
     texts += ["a\tb", "a\x00b", "a\x1cb", "Don't STOP!!", "x" * 120]
-    fast, plain = _WordPiece(emb.vocab_), _WordPiece(emb.vocab_)
+    texts += ["Café CRÈME 政府 🙄 naïve", "x\u00a0y\u3000z"]
+    wp = _WordPiece(emb.vocab_)
     for t in texts * 2:  # the second round hits the caches
-        assert fast.encode(t) == [i for c in t.split() for i in plain.chunk(c)], repr(t)
+        assert wp.encode(t) == [i for c in t.split() for w in _pre_tokenize(c)
+                                for i in wp.word(w)], repr(t)
