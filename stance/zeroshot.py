@@ -1,0 +1,182 @@
+"""Zero-shot route of the stance model: a small model for targets no training row had.
+
+The pooled model of :mod:`stance.targeted` learns most of what it knows about a target from
+that target's own training rows (the target-id x token "head", the target-word pairs). For a
+free-text target it never saw, only the comment/target embeddings and the mention features
+carry over, and they are a small part of a model fitted mostly on tweets about a dozen
+targets. This module adds, for such targets only, a dedicated model fitted on the corpora built
+for unseen topics (VAST: thousands of free-text topics), blended with the pooled decision::
+
+    features   ... emb (PairEmbeddings) | zs (Relatedness) | route
+    clf        ZeroShotRoutedSGD = RoutedSGD + a multinomial logistic regression on the
+               [emb | relatedness] columns of the ``zeroshot_corpora`` rows; a row whose target
+               is unseen (Relatedness' flag) and in no specialist group is scored
+               ``(1 - zs_weight) * pooled + zs_weight * zero-shot``.
+
+:class:`Relatedness` gives, per (comment, target): how many content words the target has, the
+share of them in the comment, whether the target or an alias is mentioned, whether all its
+words are, the comment's length - what separates "the comment is about something else"
+(``none``) from a stance - and, last, the flag "target not among the training targets".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils import murmurhash3_32
+
+from stance.targeted import RoutedSGD, tokenize
+from stance.targets import content_words, normalize_target, target_terms
+
+#: Names of the columns of :class:`Relatedness` (the flag is always the last).
+RELATEDNESS_COLUMNS = ("n_target_words", "share_mentioned", "mentioned", "all_mentioned",
+                       "log_length", "unseen_target")
+
+
+def _factorize(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and the unique values, in order of first appearance."""
+    index: dict[str, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64,
+                        count=len(values))
+    return codes, list(index)
+
+
+def _target_hashes(targets: Sequence[str]) -> np.ndarray:
+    return np.array([murmurhash3_32(normalize_target(t), seed=7, positive=True)
+                     for t in targets], dtype=np.int64)
+
+
+def _words(text: str) -> set[str]:
+    """The text's word tokens without negation marks, ``#`` or ``@``."""
+    return {(t[4:] if t.startswith("NEG_") else t).lstrip("#@") for t in tokenize(text)}
+
+
+class Relatedness(BaseEstimator, TransformerMixin):
+    """Dense text-target relatedness features plus the "unseen target" flag, as CSR.
+
+    Columns (:data:`RELATEDNESS_COLUMNS`, each in 0..1 times ``weight``): the target's
+    content words (capped at 5, / 5), the share of them found in the comment's tokens, any
+    target term or alias found, all content words found, log(1 + tokens) / 8; and 1.0 when
+    the row's target (``normalize_target``) is not among the targets ``fit`` saw (never
+    scaled by ``weight``; :class:`ZeroShotRoutedSGD` reads it to route the row).
+    """
+
+    def __init__(self, weight: float = 1.0):
+        self.weight = weight
+
+    def fit(self, X, y=None):
+        _, targets = _factorize(X["target"])
+        self.known_ = np.unique(_target_hashes(targets))  # sorted int64 hashes
+        return self
+
+    def _unseen(self, targets: list[str]) -> np.ndarray:
+        h = _target_hashes(targets)
+        pos = np.minimum(np.searchsorted(self.known_, h), max(len(self.known_) - 1, 0))
+        if not len(self.known_):
+            return np.ones(len(targets))
+        return (self.known_[pos] != h).astype(np.float64)
+
+    def transform(self, X):
+        tcodes, texts = _factorize(X["text"])
+        gcodes, targets = _factorize(X["target"])
+        toks = [_words(x) for x in texts]
+        cws = [content_words(g) for g in targets]
+        terms = [target_terms(g) for g in targets]
+        unseen = self._unseen(targets)
+        out = np.zeros((len(tcodes), len(RELATEDNESS_COLUMNS)))
+        for (t, g), rows in _pairs(tcodes, gcodes).items():
+            tk, cw = toks[t], cws[g]
+            hit = sum(w in tk for w in cw)
+            out[rows, :5] = (min(len(cw), 5) / 5, hit / max(len(cw), 1),
+                             float(bool(tk & terms[g])), float(bool(cw) and hit == len(cw)),
+                             np.log1p(len(tk)) / 8)
+        out[:, :5] *= float(self.weight)
+        out[:, 5] = unseen[gcodes]
+        return sp.csr_matrix(out)
+
+
+def _pairs(tcodes: np.ndarray, gcodes: np.ndarray) -> dict[tuple[int, int], list[int]]:
+    """Rows of each unique (text code, target code) pair."""
+    out: dict[tuple[int, int], list[int]] = {}
+    for r, key in enumerate(zip(tcodes.tolist(), gcodes.tolist())):
+        out.setdefault(key, []).append(r)
+    return out
+
+
+class ZeroShotRoutedSGD(RoutedSGD):
+    """:class:`~stance.targeted.RoutedSGD` plus a zero-shot model for unseen targets.
+
+    X's columns ``zs_start`` up to the route columns are [PairEmbeddings | Relatedness] (the
+    last of them Relatedness' unseen flag). ``fit(..., zs_rows=mask)``: besides the pooled
+    model and the specialists, a multinomial logistic regression (``zs_C``) on those columns
+    (flag excluded) of the ``mask`` rows (e.g. VAST's). A row with the flag set and no
+    specialist route gets ``(1 - zs_weight) * pooled + zs_weight * zero-shot`` decisions.
+    Without ``zs_rows`` (or with too few classes in them) it is RoutedSGD exactly.
+    """
+
+    def __init__(self, n_routes: int = 0, specialist_weight=0.5, alpha: float = 2e-5,
+                 max_iter: int = 15, class_weight=None, random_state=None,
+                 specialist_alpha=None, n_signed: int = 0, specialist_bias=None,
+                 zs_start: int = 0, zs_weight: float = 0.5, zs_C: float = 0.3):
+        super().__init__(n_routes, specialist_weight, alpha, max_iter, class_weight,
+                         random_state, specialist_alpha, n_signed, specialist_bias)
+        self.zs_start = zs_start
+        self.zs_weight = zs_weight
+        self.zs_C = zs_C
+
+    def _zs_block(self, X) -> sp.csr_matrix:
+        """The zero-shot model's columns: [zs_start, flag) (flag = last before the routes)."""
+        m = X.shape[1] - int(self.n_routes)
+        return X[:, int(self.zs_start):m - 1]
+
+    @staticmethod
+    def _columns(blocks: Sequence[Any], rows: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Dense ``[rows, start:stop]`` of the column-wise concatenation of ``blocks``."""
+        parts, left = [], 0
+        for blk in blocks:
+            right = left + blk.shape[1]
+            lo, hi = max(start, left), min(stop, right)
+            if lo < hi:
+                part = blk[rows][:, lo - left:hi - left]
+                parts.append(part.toarray() if sp.issparse(part) else np.asarray(part))
+            left = right
+        return np.hstack(parts) if parts else np.zeros((len(rows), 0))
+
+    def fit(self, X, y, sample_weight=None, groups=None, zs_rows=None):
+        X = sp.csr_matrix(X)
+        super().fit(X, y, sample_weight=sample_weight, groups=groups)
+        self.zs_ = None
+        rows = np.flatnonzero(np.asarray(zs_rows, dtype=bool)) if zs_rows is not None else []
+        y = np.asarray(y)
+        if len(rows) and set(y[rows]) == set(self.classes_):
+            Z = self._zs_block(X[rows]).toarray()
+            lr = LogisticRegression(C=float(self.zs_C), max_iter=2000).fit(Z, y[rows])
+            cols = np.searchsorted(self.classes_, lr.classes_)
+            self.zs_ = (cols, lr.coef_.astype(np.float32), lr.intercept_.astype(np.float32))
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        return self.decision_blocks([sp.csr_matrix(X)])
+
+    def decision_blocks(self, blocks: Sequence[Any]) -> np.ndarray:
+        """RoutedSGD's decisions, blended with the zero-shot model's on flagged rows."""
+        d = super().decision_blocks(blocks)
+        zs = getattr(self, "zs_", None)
+        if zs is None:
+            return d
+        m = sum(int(b.shape[1]) for b in blocks) - int(self.n_routes)
+        route = self._route(blocks[-1] if len(blocks) > 1 else blocks[0])
+        cand = np.flatnonzero(route < 0)
+        flag = self._columns(blocks, cand, m - 1, m).ravel() > 0.5
+        rows = cand[flag]
+        if len(rows):
+            cols, coef, icpt = zs
+            dz = self._columns(blocks, rows, int(self.zs_start), m - 1) @ coef.T + icpt
+            w = float(self.zs_weight)
+            d[np.ix_(rows, cols)] = (1 - w) * d[np.ix_(rows, cols)] + w * dz
+        return d
