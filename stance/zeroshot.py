@@ -21,6 +21,7 @@ words are, the comment's length - what separates "the comment is about something
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,9 +52,13 @@ def _target_hashes(targets: Sequence[str]) -> np.ndarray:
                      for t in targets], dtype=np.int64)
 
 
+#: A token's negation mark and leading ``#`` / ``@`` (tokens never hold whitespace).
+_MARKS = re.compile(r"(?<!\S)(?:NEG_)?[#@]*")
+
+
 def _words(text: str) -> set[str]:
-    """The text's word tokens without negation marks, ``#`` or ``@``."""
-    return {(t[4:] if t.startswith("NEG_") else t).lstrip("#@") for t in tokenize(text)}
+    """The text's distinct tokens without negation marks, ``#`` or ``@``."""
+    return set(_MARKS.sub("", " ".join(set(tokenize(text)))).split())
 
 
 class Relatedness(BaseEstimator, TransformerMixin):
@@ -87,25 +92,18 @@ class Relatedness(BaseEstimator, TransformerMixin):
         toks = [_words(x) for x in texts]
         cws = [content_words(g) for g in targets]
         terms = [target_terms(g) for g in targets]
-        unseen = self._unseen(targets)
-        out = np.zeros((len(tcodes), len(RELATEDNESS_COLUMNS)))
-        for (t, g), rows in _pairs(tcodes, gcodes).items():
+        size = np.array([min(len(c), 5) / 5 for c in cws])
+        length = np.log1p([len(t) for t in toks]) / 8
+        hits = []  # per row: share of the target's words in the text, any term, all words
+        for t, g in zip(tcodes.tolist(), gcodes.tolist()):
             tk, cw = toks[t], cws[g]
             hit = sum(w in tk for w in cw)
-            out[rows, :5] = (min(len(cw), 5) / 5, hit / max(len(cw), 1),
-                             float(bool(tk & terms[g])), float(bool(cw) and hit == len(cw)),
-                             np.log1p(len(tk)) / 8)
-        out[:, :5] *= float(self.weight)
-        out[:, 5] = unseen[gcodes]
+            hits.append((hit / max(len(cw), 1), not tk.isdisjoint(terms[g]),
+                         bool(cw) and hit == len(cw)))
+        hits = np.array(hits, dtype=np.float64).reshape(len(tcodes), 3)
+        out = np.column_stack([size[gcodes], hits, length[tcodes]]) * float(self.weight)
+        out = np.column_stack([out, self._unseen(targets)[gcodes]])
         return sp.csr_matrix(out)
-
-
-def _pairs(tcodes: np.ndarray, gcodes: np.ndarray) -> dict[tuple[int, int], list[int]]:
-    """Rows of each unique (text code, target code) pair."""
-    out: dict[tuple[int, int], list[int]] = {}
-    for r, key in enumerate(zip(tcodes.tolist(), gcodes.tolist())):
-        out.setdefault(key, []).append(r)
-    return out
 
 
 class ZeroShotRoutedSGD(RoutedSGD):
