@@ -678,9 +678,14 @@ def predict_proba(pipeline: Pipeline, X) -> np.ndarray:
     pipeline (or a union with weights / pandas output) goes through ``predict_proba``."""
     steps = getattr(pipeline, "steps", None)
     union, clf = (steps[-2][1], steps[-1][1]) if steps and len(steps) >= 2 else (None, None)
+    kind = type(clf)
     if (not isinstance(union, FeatureUnion) or union.transformer_weights
             or getattr(union, "_sklearn_output_config", {}).get("transform") not in
-            (None, "default") or not isinstance(clf, RoutedSGD)):
+            (None, "default") or not isinstance(clf, RoutedSGD)
+            # a subclass must keep predict_proba and take its decisions through decision_blocks
+            or kind.predict_proba is not RoutedSGD.predict_proba
+            or (kind.decision_function is not RoutedSGD.decision_function
+                and kind.decision_blocks is RoutedSGD.decision_blocks)):
         return pipeline.predict_proba(X)
     parts = [(name, tr) for name, tr in union.transformer_list if tr != "drop"]
     route = parts[-1][1] if parts else None

@@ -501,3 +501,16 @@ def test_blockwise_predict_proba_equals_the_pipeline(cfg):
     if isinstance(clf, targeted.RoutedSGD):
         X = pipe[:-1].transform(rows)
         np.testing.assert_array_equal(clf.decision_blocks([X]), clf.decision_function(X))
+
+
+def test_blockwise_predict_proba_falls_back_for_a_subclass_with_its_own_decisions():
+    class Shifted(targeted.RoutedSGD):  # decisions not routed through decision_blocks
+        def decision_function(self, X):
+            return super().decision_function(X) + np.array([2.0, 0.0, 0.0])
+
+    df = two_corpus_frame()
+    pipe, _ = targeted.fit(df, None, {**SMALL, "embeddings": False, "specialists": ["flip"]})
+    clf = pipe.named_steps["clf"]
+    clf.__class__ = Shifted
+    np.testing.assert_allclose(targeted.predict_proba(pipe, df), pipe.predict_proba(df),
+                               rtol=0, atol=1e-12)
