@@ -115,8 +115,10 @@ class Scorer:
             "quote": list(quotes) if quotes is not None else [""] * n,
             "title": list(titles) if titles is not None else [""] * n,
         })
+        from stance.targeted import predict_proba  # the pipeline's, without its big hstack
+
         pipe = self.pipeline("stance")
-        return [str(c) for c in pipe.classes_], np.asarray(pipe.predict_proba(df))
+        return [str(c) for c in pipe.classes_], np.asarray(predict_proba(pipe, df))
 
     def reply_proba(self, texts: Sequence[str], parents: Sequence[str]
                     ) -> tuple[list[str], np.ndarray]:
