@@ -73,6 +73,9 @@ DEFAULTS: dict[str, Any] = {
     "specialist_weight": 0.5,
     "specialist_options": {},
     "opposing_targets": [],
+    "zeroshot_corpora": [],
+    "zeroshot_weight": 0.5,
+    "zeroshot_C": 0.3,
 }
 
 _TOKEN = re.compile(r"[#@]?[a-z0-9][a-z0-9'\-_]*|[!?]+|[.,;:]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -836,9 +839,16 @@ def build_pipeline(config: dict | None = None,
     if cfg["embeddings"]:
         blocks.append(("emb", PairEmbeddings(path=cfg["embeddings_path"],
                                              weight=float(cfg["emb_weight"]))))
+    # zero-shot route (stance.zeroshot): relatedness features + unseen-target flag, and a model
+    # of the zeroshot_corpora rows blended in for targets no training row had
+    zeroshot = bool(cfg["zeroshot_corpora"]) and bool(cfg["embeddings"])
+    if zeroshot:
+        from stance.zeroshot import Relatedness
+
+        blocks.append(("zs", Relatedness()))
     # one-vs-rest logistic regression by SGD: lbfgs/saga take minutes on ~1M hashed columns,
     # SGD a few seconds an epoch for the same dev scores (benchmarks/stance_bench.py)
-    if groups:
+    if groups or zeroshot:
         opts = cfg["specialist_options"] or {}
         names = list(group_names) + [""] * (len(groups) - len(group_names))
         per = [dict(opts.get(name, {})) for name in names[:len(groups)]]
@@ -847,10 +857,21 @@ def build_pipeline(config: dict | None = None,
         bias = [bool(o.get("bias", False)) for o in per]
         opposing = [list(p) for p in cfg["opposing_targets"] or ()]
         n_signed = int(cfg["word_features"]) + int(cfg["char_features"]) if opposing else 0
-        blocks.append(("route", TargetRoute([list(g) for g in groups], opposing)))
-        clf = RoutedSGD(len(groups), weight, alpha=float(cfg["alpha"]),
-                        max_iter=int(cfg["max_iter"]), class_weight=cfg["class_weight"] or None,
-                        specialist_alpha=alpha, n_signed=n_signed, specialist_bias=bias)
+        if groups:
+            blocks.append(("route", TargetRoute([list(g) for g in groups], opposing)))
+        kw = dict(alpha=float(cfg["alpha"]), max_iter=int(cfg["max_iter"]),
+                  class_weight=cfg["class_weight"] or None, specialist_alpha=alpha,
+                  n_signed=n_signed, specialist_bias=bias)
+        if zeroshot:
+            from stance.zeroshot import ZeroShotRoutedSGD
+
+            start = (int(cfg["word_features"]) + int(cfg["char_features"])
+                     + 2 * int(cfg["pair_features"]))
+            clf = ZeroShotRoutedSGD(len(groups), weight, zs_start=start,
+                                    zs_weight=float(cfg["zeroshot_weight"]),
+                                    zs_C=float(cfg["zeroshot_C"]), **kw)
+        else:
+            clf = RoutedSGD(len(groups), weight, **kw)
         return Pipeline([("columns", Columns()), ("features", FeatureUnion(blocks)),
                          ("clf", clf)])
     clf = SGDClassifier(loss="log_loss", alpha=float(cfg["alpha"]), max_iter=int(cfg["max_iter"]),
@@ -956,6 +977,9 @@ def fit(train, dev, config: dict | None = None, seed: int = 13) -> tuple[Pipelin
     fit_params = {"clf__sample_weight": weights}
     if groups:  # the specialists' out-of-fold bias folds keep a text's rows together
         fit_params["clf__groups"] = _factorize(df["text"].astype(str).tolist())[0]
+    if cfg["zeroshot_corpora"] and cfg["embeddings"]:  # rows of the zero-shot model
+        fit_params["clf__zs_rows"] = np.isin(np.asarray(corpus, dtype=str),
+                                             [str(c) for c in cfg["zeroshot_corpora"]])
     pipe.fit(df, df["stance"].to_numpy(), **fit_params)
     clf = pipe.named_steps["clf"]
     if not isinstance(clf, RoutedSGD):  # (RoutedSGD keeps its pooled weights as float16)
