@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from stance.errors import ModelError
+from stance.errors import ModelError, StanceError
 from stance.io import Record, dumps, error_record, is_error, validate
 from stance.options import ScoreOptions
 from stance.resources import default_model_dir
@@ -203,6 +203,7 @@ class Scorer:
         import multiprocessing
         from collections import deque
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         global _FORKED_SCORER
         self._warm_up()  # every lazy load happens once, here, before the fork
@@ -216,6 +217,10 @@ class Scorer:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+        except BrokenProcessPool as exc:
+            raise StanceError(
+                f"a scoring worker process died ({exc}); out of memory? Try a smaller "
+                "--batch-size or fewer --jobs") from exc
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             _FORKED_SCORER = None

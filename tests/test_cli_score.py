@@ -133,6 +133,22 @@ def test_forked_and_self_loading_workers_match_one_process(sample_comments, monk
     assert sc._FORKED_SCORER is None  # the parent forgets its forked scorer when done
 
 
+def test_a_dead_forked_worker_is_a_clear_error_not_a_hang(sample_comments, monkeypatch):
+    import os
+
+    import stance.scorer as sc
+    from stance.errors import StanceError
+    from stance.io import read_records
+    from stance.options import ScoreOptions
+
+    if not sc._can_fork():
+        pytest.skip("this OS cannot fork")
+    monkeypatch.setattr(sc, "_encoded", lambda *a: os._exit(9))  # the worker dies (OOM kill)
+    scorer = sc.Scorer(options=ScoreOptions(batch_size=2, jobs=2))
+    with pytest.raises(StanceError, match="worker process died"):
+        list(scorer.score(read_records(sample_comments)))
+
+
 def test_library_score_turns_invalid_records_into_error_records(scorer):
     records = [{"text": "NATO is fine."}, "just a string", {"no_text": 1}, {"text": 5},
                {"text": "ok", "target": 3}, {"text": "Russia lies.", "target": "Russia"}]
