@@ -106,15 +106,13 @@ class Scorer:
     def stance_proba(self, texts: Sequence[str], targets: Sequence[str],
                      quotes: Sequence[str] | None = None,
                      titles: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
-        import pandas as pd
-
         n = len(texts)
-        df = pd.DataFrame({
+        df = {  # a dict of lists: the pipelines' first step reads it as columns
             "text": list(texts),
             "target": list(targets),
             "quote": list(quotes) if quotes is not None else [""] * n,
             "title": list(titles) if titles is not None else [""] * n,
-        })
+        }
         from stance.targeted import predict_proba  # the pipeline's, without its big hstack
 
         pipe = self.pipeline("stance")
@@ -122,11 +120,8 @@ class Scorer:
 
     def reply_proba(self, texts: Sequence[str], parents: Sequence[str]
                     ) -> tuple[list[str], np.ndarray]:
-        import pandas as pd
-
         pipe = self.pipeline("reply")
-        df = pd.DataFrame({"text": list(texts), "parent_text": list(parents),
-                           "source_text": [""] * len(texts)})
+        df = {"text": list(texts), "parent_text": list(parents), "source_text": [""] * len(texts)}
         return [str(c) for c in pipe.classes_], np.asarray(pipe.predict_proba(df))
 
     # -- Detoxify-style convenience -----------------------------------------------------------
