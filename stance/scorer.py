@@ -97,10 +97,8 @@ class Scorer:
     # -- raw probabilities ------------------------------------------------------------------
     def incivility_proba(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
         """Calibrated probabilities, one column per head (column 0 is ``uncivil``)."""
-        import pandas as pd
-
         pipe = self.pipeline("incivility")
-        proba = np.asarray(pipe.predict_proba(pd.DataFrame({"text": list(texts)})))
+        proba = np.asarray(pipe.predict_proba(list(texts)))  # the normaliser reads a list
         return list(pipe[-1].heads_), proba
 
     def stance_proba(self, texts: Sequence[str], targets: Sequence[str],
