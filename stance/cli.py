@@ -223,7 +223,8 @@ def score(
             countable = all(f != "-" and f not in pages and not f.lower().endswith(".gz")
                             for f in files)
             total = sum(_count_lines(Path(f)) or 0 for f in files) if countable else None
-        with Progress(enabled=not quiet) as bar, open_output(output) as out:
+        # no refresh thread: scoring forks worker processes
+        with Progress(enabled=not quiet, threaded=False) as bar, open_output(output) as out:
             scored = scorer.score_jsonl(counted(records))
             try:
                 n = write_lines(bar.track(scored, "scoring", total=total, unit="comments"), out)

@@ -39,10 +39,14 @@ def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
 
 
 class Progress:
-    """A thin wrapper around rich's progress bar: rate and ETA, on stderr, or nothing."""
+    """A thin wrapper around rich's progress bar: rate and ETA, on stderr, or nothing.
 
-    def __init__(self, enabled: bool = True):
+    ``threaded=False`` draws only when ``track`` advances (no refresh thread): for work that
+    forks worker processes, which must not inherit a thread holding the console's locks."""
+
+    def __init__(self, enabled: bool = True, threaded: bool = True):
         self.enabled = enabled
+        self.threaded = threaded
         self._progress = None
 
     def __enter__(self) -> Progress:
@@ -68,6 +72,7 @@ class Progress:
                 TimeRemainingColumn(),
                 console=stderr_console(),
                 transient=False,
+                auto_refresh=self.threaded,
             )
             self._progress.__enter__()
         return self
@@ -98,7 +103,8 @@ class Progress:
             self._advance(task, done - shown, done / max(time.perf_counter() - start, 1e-9), unit)
 
     def _advance(self, task, step: int, rate: float, unit: str) -> None:
-        self._progress.update(task, advance=step, rate=f"{rate:,.0f} {unit}/s")
+        self._progress.update(task, advance=step, rate=f"{rate:,.0f} {unit}/s",
+                              refresh=not self.threaded)
 
     @contextmanager
     def stage(self, description: str):

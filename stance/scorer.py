@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
@@ -198,10 +199,10 @@ class Scorer:
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        global _FORKED_SCORER
         self._warm_up()  # every lazy load happens once, here, before the fork
-        _FORKED_SCORER = self
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        # the workers inherit this scorer through the fork (initargs are not pickled there)
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_init_forked, initargs=(self, os.getpid()))
         pending: deque = deque()
         try:
             for batch, parents in batches:
@@ -216,7 +217,6 @@ class Scorer:
                 "--batch-size or fewer --jobs") from exc
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            _FORKED_SCORER = None
 
     def _warm_up(self) -> None:
         """Load every model (and its lazily read tables) the options will use."""
@@ -245,7 +245,8 @@ class Scorer:
         heads, inc = self.incivility_proba(texts)
         thr = self.threshold
         scored = {i: dict(batch[i]) for i in valid}
-        # rounded in numpy, once per array (same values as round(float(p), digits))
+        # rounded in numpy, once per array (as round(float(p), digits) but at exact decimal
+        # ties, which numpy's scale-round-unscale can resolve the other way)
         flags = (inc[:, 0] >= thr).tolist()
         kinds = heads[1:] if opts.kinds else []
         for row, flag, i in zip(np.round(inc, digits).tolist(), flags, valid):
@@ -331,8 +332,25 @@ AUTO_JOBS_BATCHES = 4
 
 _WORKER_SCORERS: dict[tuple[str, ScoreOptions], Scorer] = {}
 
-#: The scorer forked workers inherit (set in the parent just before the fork).
+#: In a forked worker: the scorer it inherited (set by ``_init_forked``); None elsewhere.
 _FORKED_SCORER: Scorer | None = None
+
+
+def _init_forked(scorer: Scorer, parent_pid: int) -> None:
+    """Start of a forked worker: keep the parent's scorer, and end with the parent (on Linux
+    the kernel sends SIGTERM when it dies, even by SIGKILL), so no worker outlives it."""
+    global _FORKED_SCORER
+    _FORKED_SCORER = scorer
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _can_fork() -> bool:

@@ -130,7 +130,62 @@ def test_forked_and_self_loading_workers_match_one_process(sample_comments, monk
     parallel = sc.Scorer(options=ScoreOptions(batch_size=2, jobs=2))
     assert list(parallel.score(records)) == serial and len(serial) == len(records)
     assert [json.loads(line) for line in parallel.score_jsonl(records)] == serial
-    assert sc._FORKED_SCORER is None  # the parent forgets its forked scorer when done
+    assert sc._FORKED_SCORER is None  # only workers hold one
+
+
+def test_chained_forked_scorers_each_use_their_own_models_and_options(sample_comments):
+    # B's workers are forked while A's pool waits for its first batch: each pool must still
+    # score with its own scorer (here: its own precision)
+    from stance.io import read_records
+    from stance.options import ScoreOptions
+    from stance.scorer import Scorer, _can_fork
+
+    if not _can_fork():
+        pytest.skip("this OS cannot fork")
+    records = list(read_records(sample_comments))
+    a = Scorer(options=ScoreOptions(batch_size=2, jobs=2, precision=2))
+    b = Scorer(options=ScoreOptions(batch_size=2, jobs=2, precision=6))
+    chained = list(a.score(b.score(records)))
+    alone = list(Scorer(options=ScoreOptions(batch_size=2, jobs=1, precision=2)).score(records))
+    assert chained == alone  # A's scores (2 decimals) replace B's (6) in every record
+
+
+def test_forked_workers_end_with_their_parent(sample_comments, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from stance.scorer import _can_fork
+
+    if not _can_fork() or not sys.platform.startswith("linux"):
+        pytest.skip("parent-death signal is Linux only")
+    big = tmp_path / "big.jsonl"
+    big.write_text(sample_comments.read_text() * 400)
+    proc = subprocess.Popen([sys.executable, "-m", "stance.cli", "score", str(big), "-q",
+                             "-j", "2", "--batch-size", "16", "-o", str(tmp_path / "o.jsonl")])
+    kids: list[int] = []
+    for _ in range(600):  # wait for the two workers
+        time.sleep(0.05)
+        out = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+        kids = [int(x) for x in out.stdout.split()]
+        if len(kids) >= 2 or proc.poll() is not None:
+            break
+    if proc.poll() is not None:
+        pytest.skip("scoring finished before the workers could be seen")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(os.path.exists(f"/proc/{k}") and
+                                         "Z" not in open(f"/proc/{k}/stat").read().split()[2]
+                                         for k in kids):
+        time.sleep(0.1)
+    alive = [k for k in kids if os.path.exists(f"/proc/{k}")
+             and open(f"/proc/{k}/stat").read().split()[2] != "Z"]
+    for k in alive:
+        os.kill(k, signal.SIGKILL)
+    assert kids and not alive
 
 
 def test_a_dead_forked_worker_is_a_clear_error_not_a_hang(sample_comments, monkeypatch):

@@ -15,3 +15,13 @@ def test_track_yields_every_item_and_the_bar_ends_complete():
 def test_disabled_progress_passes_items_through():
     with Progress(enabled=False) as bar:
         assert list(bar.track(iter("abc"), "x")) == ["a", "b", "c"]
+
+
+def test_unthreaded_bar_starts_no_thread_and_still_completes():
+    import threading
+
+    before = threading.active_count()
+    with Progress(enabled=True, threaded=False) as bar:
+        assert threading.active_count() == before  # nothing a fork could inherit mid-lock
+        list(bar.track(iter(range(300)), "rows", total=300))
+        assert bar._progress.tasks[0].completed == 300
