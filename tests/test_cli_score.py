@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -174,15 +175,18 @@ def test_forked_workers_end_with_their_parent(sample_comments, tmp_path):
             break
     if proc.poll() is not None:
         pytest.skip("scoring finished before the workers could be seen")
+    def running(pid: int) -> bool:  # exists and is not a zombie
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+        except OSError:
+            return False
+
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.time() + 10
-    while time.time() < deadline and any(os.path.exists(f"/proc/{k}") and
-                                         "Z" not in open(f"/proc/{k}/stat").read().split()[2]
-                                         for k in kids):
+    while time.time() < deadline and any(map(running, kids)):
         time.sleep(0.1)
-    alive = [k for k in kids if os.path.exists(f"/proc/{k}")
-             and open(f"/proc/{k}/stat").read().split()[2] != "Z"]
+    alive = [k for k in kids if running(k)]
     for k in alive:
         os.kill(k, signal.SIGKILL)
     assert kids and not alive
