@@ -29,9 +29,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import murmurhash3_32
 
-from stance.targeted import RoutedSGD, tokenize
+from stance.targeted import RoutedSGD, _factorize, _hash_strings, tokenize
 from stance.targets import content_words, normalize_target, target_terms
 
 #: Names of the columns of :class:`Relatedness` (the flag is always the last).
@@ -39,17 +38,8 @@ RELATEDNESS_COLUMNS = ("n_target_words", "share_mentioned", "mentioned", "all_me
                        "log_length", "unseen_target")
 
 
-def _factorize(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    """Integer codes and the unique values, in order of first appearance."""
-    index: dict[str, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64,
-                        count=len(values))
-    return codes, list(index)
-
-
 def _target_hashes(targets: Sequence[str]) -> np.ndarray:
-    return np.array([murmurhash3_32(normalize_target(t), seed=7, positive=True)
-                     for t in targets], dtype=np.int64)
+    return _hash_strings([normalize_target(t) for t in targets], seed=7)
 
 
 #: A token's negation mark and leading ``#`` / ``@`` (tokens never hold whitespace).

@@ -497,10 +497,6 @@ def test_blockwise_predict_proba_equals_the_pipeline(cfg):
                      ignore_index=True)
     want = pipe.predict_proba(rows)
     np.testing.assert_allclose(targeted.predict_proba(pipe, rows), want, rtol=0, atol=1e-12)
-    clf = pipe.named_steps["clf"]
-    if isinstance(clf, targeted.RoutedSGD):
-        X = pipe[:-1].transform(rows)
-        np.testing.assert_array_equal(clf.decision_blocks([X]), clf.decision_function(X))
 
 
 def test_blockwise_predict_proba_falls_back_for_a_subclass_with_its_own_decisions():

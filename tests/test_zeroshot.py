@@ -132,7 +132,8 @@ def test_pipeline_hook():
     train = pd.concat([frame(["NATO", "Russia"], "tweets"),
                        frame(["school uniforms", "nuclear power", "zoos"], "topics")])
     small = {"word_features": 2**12, "char_features": 2**12, "pair_features": 2**12,
-             "max_iter": 30, "alpha": 1e-4, "zeroshot_corpora": ["topics"]}
+             "max_iter": 30, "alpha": 1e-4, "zeroshot_corpora": ["topics"],
+             "specialists": ["tweets"]}  # a route block, so the block-wise path runs too
     pipe, _ = targeted.fit(train, None, small)
     clf = pipe.named_steps["clf"]
     assert isinstance(clf, ZeroShotRoutedSGD) and clf.zs_ is not None
@@ -142,5 +143,6 @@ def test_pipeline_hook():
     a, b = pipe.predict_proba(test), off.predict_proba(test)
     assert not np.allclose(a[0], b[0])  # unseen target: blended
     assert np.allclose(a[1], b[1])  # seen target: pooled model alone
-    if hasattr(targeted, "predict_proba"):  # the block-wise fast path blends the same way
-        assert np.allclose(targeted.predict_proba(pipe, test), a, atol=1e-6)
+    # the block-wise fast path (taken: the union ends with the route block) blends the same way
+    assert isinstance(pipe.named_steps["features"].transformer_list[-1][1], targeted.TargetRoute)
+    assert np.allclose(targeted.predict_proba(pipe, test), a, atol=1e-6)
