@@ -210,15 +210,11 @@ def _hash_strings(strings: Sequence[str], seed: int = 0) -> np.ndarray:
     return _murmur3(np.frombuffer(data, dtype=np.uint8), starts, lengths, seed).astype(np.int64)
 
 
-def _hasher_columns(strings: Sequence[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """FeatureHasher's column ``|h| % n_features`` of each string (h = signed murmurhash3_32,
-    seed 0, of its UTF-8 bytes) and the sign of h (its ``alternate_sign`` value)."""
-    return _signed_columns(_hash_strings(strings, 0), n_features)
-
-
-def _signed_columns(h: np.ndarray, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+def _hasher_columns(h: np.ndarray, n_features: int) -> np.ndarray:
+    """FeatureHasher's column ``|h| % n_features`` of each unsigned murmurhash3_32 ``h``
+    (read as the signed value FeatureHasher hashes with)."""
     h = np.where(h >= 1 << 31, h - (1 << 32), h)
-    return (np.abs(h) % n_features).astype(np.int32), np.where(h >= 0, 1.0, -1.0)
+    return (np.abs(h) % n_features).astype(np.int32)
 
 
 def _factorize(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
@@ -789,14 +785,14 @@ class WordwiseHashingVectorizer(HashingVectorizer):
         starts.append(first[whole])
         lengths.append(size[whole])
         h = _murmur3(buf, np.concatenate(starts), np.concatenate(lengths)).astype(np.int64)
-        cols = [_signed_columns(h, int(self.n_features))[0]]
+        cols = [_hasher_columns(h, int(self.n_features))]
         rows = [np.concatenate(rows)]
         other = np.flatnonzero(~asc)
         if len(other):
             analyze = self.build_analyzer()
             grams = [analyze(words[i]) for i in other]
-            cols.append(_hasher_columns(list(chain.from_iterable(grams)),
-                                        int(self.n_features))[0])
+            cols.append(_hasher_columns(_hash_strings(list(chain.from_iterable(grams))),
+                                        int(self.n_features)))
             rows.append(np.repeat(other, [len(g) for g in grams]))
         r, c = np.concatenate(rows), np.concatenate(cols)
         out = sp.csr_matrix((np.ones(len(c), self.dtype), (r, c)),
