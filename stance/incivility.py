@@ -158,8 +158,8 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
             yy, ww = y[idx], w[idx]
             blend = head in self.nb_blend
             nb = head in self.nb_heads or blend
-            r = _nb_ratios(X[idx], yy, ww, self.nb_alpha) if nb else None
-            Xlab = X[idx] if blend else None
+            Xlab = X[idx] if nb else None  # each labelled row once
+            r = _nb_ratios(Xlab, yy, ww, self.nb_alpha) if nb else None
             soft = (yy > 0) & (yy < 1)
             if soft.any():
                 s = idx[soft]
@@ -172,13 +172,12 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
                 tol=self.tol,
                 max_iter=self.max_iter,
             )
-            Xh = X[idx] if r is None else X[idx] @ _diag(r)
-            clf.fit(Xh, (yy >= 0.5).astype(int), sample_weight=ww / ww.mean())
+            Xi, yb, sw = X[idx], (yy >= 0.5).astype(int), ww / ww.mean()
+            clf.fit(Xi if r is None else Xi @ _diag(r), yb, sample_weight=sw)
             coef = clf.coef_[0] if r is None else clf.coef_[0] * r  # NB scaling folded in
             b = float(clf.intercept_[0])
             if blend:  # + the plain head, each model scaled to unit score spread, averaged
-                yb, sw = (yy >= 0.5).astype(int), ww / ww.mean()
-                plain = clone(clf).fit(X[idx], yb, sample_weight=sw)
+                plain = clone(clf).fit(Xi, yb, sample_weight=sw)
                 parts = [(coef, b), (plain.coef_[0], float(plain.intercept_[0]))]
                 sds = [max(float(np.std(Xlab @ c + c0)), 1e-12) for c, c0 in parts]
                 coef = sum(c / sd for (c, _), sd in zip(parts, sds)) / 2
