@@ -823,15 +823,19 @@ def build_pipeline(config: dict | None = None,
     pairs ``[a, b]`` (pro-a ~ anti-b) whose specialists also learn a side-signed text block.
     """
     cfg = {**DEFAULTS, **(config or {})}
+    # char_features = 0 or char_weight = 0 drops the char block (its columns and its cost)
+    if not int(cfg["char_features"]) or not float(cfg["char_weight"]):
+        cfg["char_features"] = 0
     word = hashed_tfidf(int(cfg["word_features"]), analyzer=_word_ngrams)
-    char = hashed_tfidf(int(cfg["char_features"]), analyzer="char_wb", lowercase=True,
-                        ngram_range=(int(cfg["char_ngram_min"]), int(cfg["char_ngram_max"])))
-    blocks = [
-        ("word", UniqueText(word, "text", float(cfg["word_weight"]))),
-        ("char", UniqueText(char, "text", float(cfg["char_weight"]))),
-        ("pair", TargetInteractions(int(cfg["pair_features"]), int(cfg["window"]),
-                                    float(cfg["pair_weight"]), float(cfg["head_weight"]))),
-    ]
+    blocks = [("word", UniqueText(word, "text", float(cfg["word_weight"])))]
+    if cfg["char_features"]:
+        char = hashed_tfidf(int(cfg["char_features"]), analyzer="char_wb", lowercase=True,
+                            ngram_range=(int(cfg["char_ngram_min"]),
+                                         int(cfg["char_ngram_max"])))
+        blocks.append(("char", UniqueText(char, "text", float(cfg["char_weight"]))))
+    blocks.append(("pair", TargetInteractions(int(cfg["pair_features"]), int(cfg["window"]),
+                                              float(cfg["pair_weight"]),
+                                              float(cfg["head_weight"]))))
     if cfg["embeddings"]:
         blocks.append(("emb", PairEmbeddings(path=cfg["embeddings_path"],
                                              weight=float(cfg["emb_weight"]))))

@@ -510,3 +510,22 @@ def test_blockwise_predict_proba_falls_back_for_a_subclass_with_its_own_decision
     clf.__class__ = Shifted
     np.testing.assert_allclose(targeted.predict_proba(pipe, df), pipe.predict_proba(df),
                                rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("off", [{"char_features": 0}, {"char_weight": 0.0}])
+def test_char_block_switched_off_by_config(off):
+    names = [n for n, _ in build_pipeline({**off, "embeddings": False})
+             .named_steps["features"].transformer_list]
+    assert names == ["word", "pair"]
+    cfg = {**SMALL, "embeddings": False, "specialists": ["war"],
+           "opposing_targets": [["Russia", "Ukraine"]]}
+    df = side_frame()
+    full, _ = targeted.fit(df, None, cfg)
+    pipe, _ = targeted.fit(df, None, {**cfg, **off})
+    m = pipe[:-1].transform(df.head(1)).shape[1] - 1
+    assert m == full[:-1].transform(df.head(1)).shape[1] - 1 - SMALL["char_features"]
+    # the side-signed text block of the opposing-targets specialist is the word block alone
+    assert pipe.named_steps["clf"].specialists_[0][1].shape[1] == m + SMALL["word_features"]
+    want = pipe.predict_proba(df)
+    np.testing.assert_allclose(targeted.predict_proba(pipe, df), want, rtol=0, atol=1e-12)
+    assert (np.asarray(LABELS)[want.argmax(1)] == df["stance"].to_numpy()).mean() > 0.9
