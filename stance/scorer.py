@@ -201,8 +201,10 @@ class Scorer:
 
         self._warm_up()  # every lazy load happens once, here, before the fork
         # the workers inherit this scorer through the fork (initargs are not pickled there)
+        threads = max(1, available_cores() // jobs)  # BLAS threads per worker: no oversubscription
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_init_forked, initargs=(self, os.getpid()))
+                                   initializer=_init_forked,
+                                   initargs=(self, os.getpid(), threads))
         pending: deque = deque()
         try:
             for batch, parents in batches:
@@ -334,13 +336,20 @@ _WORKER_SCORERS: dict[tuple[str, ScoreOptions], Scorer] = {}
 
 #: In a forked worker: the scorer it inherited (set by ``_init_forked``); None elsewhere.
 _FORKED_SCORER: Scorer | None = None
+#: In a forked worker: its thread-pool limits (threadpoolctl), kept for its lifetime.
+_THREAD_LIMITS: Any = None
 
 
-def _init_forked(scorer: Scorer, parent_pid: int) -> None:
-    """Start of a forked worker: keep the parent's scorer, and end with the parent (on Linux
-    the kernel sends SIGTERM when it dies, even by SIGKILL), so no worker outlives it."""
-    global _FORKED_SCORER
+def _init_forked(scorer: Scorer, parent_pid: int, threads: int | None = None) -> None:
+    """Start of a forked worker: keep the parent's scorer, use at most ``threads`` BLAS /
+    OpenMP threads, and end with the parent (on Linux the kernel sends SIGTERM when it dies,
+    even by SIGKILL), so no worker outlives it."""
+    global _FORKED_SCORER, _THREAD_LIMITS
     _FORKED_SCORER = scorer
+    if threads:
+        from threadpoolctl import threadpool_limits
+
+        _THREAD_LIMITS = threadpool_limits(threads)  # in force for the worker's lifetime
     if sys.platform.startswith("linux"):
         try:
             import ctypes

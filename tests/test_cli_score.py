@@ -208,6 +208,27 @@ def test_a_dead_forked_worker_is_a_clear_error_not_a_hang(sample_comments, monke
         list(scorer.score(read_records(sample_comments)))
 
 
+def test_forked_workers_share_the_cores_between_their_thread_pools(sample_comments,
+                                                                   monkeypatch):
+    # two workers, each with every core's worth of BLAS threads, would oversubscribe the cores
+    from threadpoolctl import threadpool_info
+
+    import stance.scorer as sc
+    from stance.io import read_records
+    from stance.options import ScoreOptions
+
+    if not sc._can_fork():
+        pytest.skip("this OS cannot fork")
+    # each worker answers with its thread pools instead of scored records
+    monkeypatch.setattr(sc, "_encoded", lambda records, as_json: threadpool_info())
+    scorer = sc.Scorer(options=ScoreOptions(batch_size=2, jobs=2))
+    pools = list(scorer.score(read_records(sample_comments)))
+    if not pools:
+        pytest.skip("no BLAS / OpenMP thread pool loaded")
+    want = max(1, sc.available_cores() // 2)
+    assert {p["num_threads"] for p in pools} == {want}
+
+
 def test_library_score_turns_invalid_records_into_error_records(scorer):
     records = [{"text": "NATO is fine."}, "just a string", {"no_text": 1}, {"text": 5},
                {"text": "ok", "target": 3}, {"text": "Russia lies.", "target": "Russia"}]
