@@ -202,9 +202,12 @@ def write_lines(lines: Iterable[str], out: IO[str]) -> int:
 def open_output(path: str | Path | None) -> Iterator[IO[str]]:
     """stdout for None or ``-``, else a UTF-8 file (parent directories created).
 
-    The file is written under a temporary name beside it and renamed into place when the
-    block ends without an error: an existing file (even the input being read) is left
-    intact until the new content is complete, and a failed run leaves no partial output.
+    A regular file is written under a temporary name beside it and renamed into place when
+    the block ends without an error: an existing file (even the input being read) is left
+    intact until the new content is complete, and a failed run leaves no partial output. A
+    symbolic link stays a link (the file it points to is replaced). Anything else that
+    exists (``/dev/null``, a named pipe, ``/dev/fd/N`` of a shell's ``>(...)``) is written
+    to directly, never replaced.
     """
     if path is None or str(path) == "-":
         yield sys.stdout
@@ -213,16 +216,25 @@ def open_output(path: str | Path | None) -> Iterator[IO[str]]:
     p = Path(path)
     if p.is_dir():
         raise InputError("is a directory, expected a file to write", str(p))
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.part")
+    if p.exists() and not p.is_file():  # a device, a pipe: streamed into, as a shell would
+        try:
+            fh = p.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", str(p)) from exc
+        with fh:
+            yield fh
+        return
+    target = p.resolve() if p.is_symlink() else p
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         fh = tmp.open("w", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", str(p)) from exc
     try:
         with fh:
             yield fh
-        os.replace(tmp, p)
+        os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -71,6 +71,39 @@ def test_output_replaces_the_file_only_when_complete(tmp_path):
         pass
 
 
+def test_output_to_a_symlink_a_pipe_or_a_device_is_never_replaced(tmp_path):
+    import os
+    import sys
+    import threading
+
+    import pytest
+
+    from stance.io import open_output
+
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    with open_output(link) as fh:
+        fh.write("new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+    if sys.platform.startswith("win"):
+        pytest.skip("no named pipes")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    with open_output(fifo) as fh:
+        fh.write("through the pipe\n")
+    reader.join(10)
+    assert got == ["through the pipe\n"] and not fifo.is_file()
+    if os.path.exists(os.devnull):
+        with open_output(os.devnull) as fh:
+            fh.write("gone\n")
+        assert not os.path.isfile(os.devnull)
+
+
 def test_csv_and_gzip_inputs(tmp_path):
     import gzip
 
