@@ -216,16 +216,17 @@ def score(
         if len(files) == 1 and pages:
             from stance.splitter import split_file
 
-            records = comments_to_records(split_file(files[0]))
-            total = len(records)
+            inputs = [comments_to_records(split_file(files[0]))]
+            total = len(inputs[0])
         else:
-            records = chain.from_iterable(_records_of(f) for f in files)
+            inputs = (_records_of(f) for f in files)
             countable = all(f != "-" and f not in pages and not f.lower().endswith(".gz")
                             for f in files)
             total = sum(_count_lines(Path(f)) or 0 for f in files) if countable else None
         # no refresh thread: scoring forks worker processes
         with Progress(enabled=not quiet, threaded=False) as bar, open_output(output) as out:
-            scored = scorer.score_jsonl(counted(records))
+            # one scoring per file: a parent_id only matches ids earlier in the same file
+            scored = chain.from_iterable(scorer.score_jsonl(counted(r)) for r in inputs)
             try:
                 n = write_lines(bar.track(scored, "scoring", total=total, unit="comments"), out)
             except BrokenPipeError:

@@ -163,6 +163,9 @@ def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record
             yield error_record("more cells than the header has columns", n, source)
             continue
         rec = {k: v for k, v in row.items() if v is not None and (v != "" or k == "text")}
+        if "text" not in rec:  # fewer cells than the header: DictReader leaves them out
+            yield error_record("fewer cells than the header has columns: no 'text'", n, source)
+            continue
         why = None if all(v.isascii() for v in rec.values()) else _not_unicode(dumps(rec))
         yield error_record(why, n, source) if why else rec
 

@@ -229,6 +229,22 @@ def test_forked_workers_share_the_cores_between_their_thread_pools(sample_commen
     assert {p["num_threads"] for p in pools} == {want}
 
 
+def test_parent_id_matches_only_within_its_own_file(tmp_path):
+    # two outlets' exports with overlapping ids: a reply whose parent is not in its own file
+    # gets no reply stance from the other file's comment
+    first, second = tmp_path / "outlet1.jsonl", tmp_path / "outlet2.jsonl"
+    first.write_text(json.dumps({"id": "1", "text": "The ceasefire will hold."}) + "\n")
+    second.write_text(
+        json.dumps({"id": "7", "parent_id": "1", "text": "No it won't, nonsense."}) + "\n"
+        + json.dumps({"id": "8", "parent_id": "7", "text": "Why do you think so?"}) + "\n")
+    for jobs in ("1", "2"):
+        res = run("score", str(first), str(second), "-q", "--batch-size", "1", "-j", jobs)
+        assert res.exit_code == 0, res.output
+        out = parse(res.stdout)
+        assert [o["id"] for o in out] == ["1", "7", "8"]
+        assert "reply_stance" not in out[1] and "reply_stance" in out[2]
+
+
 def test_library_score_turns_invalid_records_into_error_records(scorer):
     records = [{"text": "NATO is fine."}, "just a string", {"no_text": 1}, {"text": 5},
                {"text": "ok", "target": 3}, {"text": "Russia lies.", "target": "Russia"}]

@@ -117,6 +117,7 @@ def test_csv_and_gzip_inputs(tmp_path):
         '1,"Sanctions work, keep them.",sanctions,\n'
         '2,"A reply\nover two lines",,1\n'
         '3,too,many,cells,here\n'
+        '4\n'
     )
     path = tmp_path / "c.csv"
     path.write_text(csv_text, encoding="utf-8")
@@ -124,6 +125,7 @@ def test_csv_and_gzip_inputs(tmp_path):
     assert out[0] == {"id": "1", "text": "Sanctions work, keep them.", "target": "sanctions"}
     assert out[1] == {"id": "2", "text": "A reply\nover two lines", "parent_id": "1"}
     assert is_error(out[2]) and out[2]["error"].startswith(f"{path}:5: more cells")
+    assert is_error(out[3]) and out[3]["error"].startswith(f"{path}:6: fewer cells")
     gz = tmp_path / "c.jsonl.gz"
     gz.write_bytes(gzip.compress(b'{"text": "zipped"}\n{oops\n'))
     assert [is_error(r) for r in read_records(gz)] == [False, True]
