@@ -127,9 +127,13 @@ class Scorer:
     def predict(self, text: str | Sequence[str], target: str | None = None) -> Any:
         """``{label: score}`` for one text (or a list of such dicts for a list of texts).
 
-        Keys: ``uncivil`` and each incivility kind; with ``target``, also ``favor``,
-        ``against`` and ``none`` toward it.
+        Keys: ``uncivil`` and each incivility kind; with ``target`` (one string), also
+        ``favor``, ``against`` and ``none`` toward it. For several targets per text, use
+        :meth:`score` with records whose ``target`` is a list.
         """
+        if target is not None and not isinstance(target, str):
+            raise TypeError(f"predict() takes one target string, not {type(target).__name__}; "
+                            "for several targets use score([{'text': ..., 'target': [...]}])")
         single = isinstance(text, str)
         texts = [text] if single else list(text)
         heads, inc = self.incivility_proba(texts)

@@ -245,6 +245,16 @@ def test_parent_id_matches_only_within_its_own_file(tmp_path):
         assert "reply_stance" not in out[1] and "reply_stance" in out[2]
 
 
+def test_predict_returns_label_scores_and_refuses_a_target_list(scorer):
+    one = scorer.predict("Only an idiot would trust NATO.", target="NATO")
+    assert {"uncivil", "insult", "favor", "against", "none"} <= set(one)
+    assert one["uncivil"] > 0.5 and abs(one["favor"] + one["against"] + one["none"] - 1) < 1e-6
+    both = scorer.predict(["Only an idiot would trust NATO.", "Lovely weather."])
+    assert len(both) == 2 and "favor" not in both[0] and both[0]["uncivil"] > both[1]["uncivil"]
+    with pytest.raises(TypeError, match="one target string"):
+        scorer.predict("NATO is fine.", target=["NATO", "EU"])
+
+
 def test_library_score_turns_invalid_records_into_error_records(scorer):
     records = [{"text": "NATO is fine."}, "just a string", {"no_text": 1}, {"text": 5},
                {"text": "ok", "target": 3}, {"text": "Russia lies.", "target": "Russia"}]
