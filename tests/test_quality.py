@@ -15,13 +15,14 @@ import pytest
 # (corpus, task, metric) -> floor.  Dev splits come from the corpus registry. The incivility
 # per-domain AUC, news ECE and obfuscation floors live in tests/test_incivility.py.
 # Measured on the shipped set (2026-11-22, second build; stance rebuilt 2026-11-23 with the RUW
-# specialist, then again with VAST's target read from topic_str): semeval 0.732 (0.727-0.736 over
-# seeds 1-3), ruw 0.570 (inner split 0.586-0.600 over seeds 13, 1, 2), vast 0.418 (zero-shot
-# dev, 615 rows), pstance 0.720, covid19 0.711, rumoureval 0.508, ucc 0.687.
+# specialist, then with VAST's target read from topic_str, then with the zero-shot route for
+# unseen topics): semeval 0.732 (0.727-0.736 over seeds 1-3), ruw 0.570 (inner split
+# 0.586-0.600 over seeds 13, 1, 2), vast 0.471 (zero-shot dev, 615 rows; 0.418 without the
+# route), pstance 0.719, covid19 0.711, rumoureval 0.508, ucc 0.687.
 FLOORS = {
     ("semeval2016-task6", "stance", "f_avg"): 0.715,
     ("ruw-russia-ukraine", "stance", "f_avg"): 0.55,
-    ("vast", "stance", "macro_f1"): 0.39,
+    ("vast", "stance", "macro_f1"): 0.44,
     ("pstance", "stance", "f_avg"): 0.70,
     ("covid19-stance", "stance", "f_avg"): 0.68,
     ("rumoureval2019", "reply_stance", "macro_f1"): 0.48,

@@ -58,7 +58,7 @@ def test_blend_only_on_unseen_rows():
     X, y = _data()
     zs_rows = np.arange(len(y)) < 400
     clf = ZeroShotRoutedSGD(zs_start=8, zs_weight=1.0, random_state=0, max_iter=5,
-                            alpha=1.0).fit(X, y, zs_rows=zs_rows)
+                            alpha=1.0, n_private=0).fit(X, y, zs_rows=zs_rows)
     base = RoutedSGD(random_state=0, max_iter=5, alpha=1.0).fit(X, y)
     Xt, yt = _data(seed=1)
     # flag 0: the RoutedSGD decisions exactly
@@ -79,7 +79,7 @@ def test_blend_only_on_unseen_rows():
 
 def test_without_zero_shot_rows_it_is_routed_sgd():
     X, y = _data()
-    clf = ZeroShotRoutedSGD(zs_start=8, random_state=0).fit(X, y)
+    clf = ZeroShotRoutedSGD(zs_start=8, random_state=0, n_private=0).fit(X, y)
     base = RoutedSGD(random_state=0).fit(X, y)
     Xu = X.tolil()
     Xu[:, -1] = 1.0
@@ -99,6 +99,38 @@ def test_params_clone_and_pickle():
     assert np.allclose(again.decision_function(Xu.tocsr()), clf.decision_function(Xu.tocsr()))
 
 
+def test_pooled_model_does_not_see_the_private_columns():
+    """The last ``n_private`` columns before the routes (Relatedness) feed only the zero-shot
+    model: the pooled model is the RoutedSGD of X without them, on every row."""
+    X, y = _data()
+    X = sp.hstack([X, sp.csr_matrix(np.ones((len(y), 1)))], format="csr")  # + a route column
+    kw = dict(n_routes=1, random_state=0, max_iter=5, alpha=1e-3)
+    clf = ZeroShotRoutedSGD(zs_start=8, n_private=5, **kw).fit(
+        X, y, zs_rows=np.ones(len(y), bool))
+    hidden = X.tolil()
+    hidden[:, 8:13] = 0.0  # the zero-shot block and the flag
+    base = RoutedSGD(**kw).fit(hidden.tocsr(), y)
+    Xt = _data(seed=1)[0]
+    Xt = sp.hstack([Xt, sp.csr_matrix(np.ones((Xt.shape[0], 1)))], format="csr")
+    assert np.allclose(clf.decision_function(Xt), base.decision_function(Xt))
+    # the default hides exactly the Relatedness block
+    assert ZeroShotRoutedSGD().n_private == len(RELATEDNESS_COLUMNS)
+
+
+def test_claims_are_not_flagged_unseen():
+    """Unseen claims (a headline, an ARC claim) stay with the pooled model unless
+    ``claims=True``; unseen topics and entities are flagged."""
+    fitted = cols(["x"], ["Russia"])
+    targets = ["NATO expansion", "the death penalty", "Vaccines should be mandatory",
+               "Farm subsidies do not protect national security",
+               "Parliament votes on a new budget for the armed forces", "Russia"]
+    c = cols(["some comment"] * len(targets), targets)
+    flag = Relatedness().fit(fitted).transform(c).toarray()[:, -1]
+    assert flag.tolist() == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    every = Relatedness(claims=True).fit(fitted).transform(c).toarray()[:, -1]
+    assert every.tolist() == [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]
+
+
 @pytest.mark.parametrize("weight", [0.0, 0.5])
 def test_routed_rows_keep_their_specialist(weight):
     """A row with a specialist route never gets the zero-shot blend, even if flagged."""
@@ -106,7 +138,7 @@ def test_routed_rows_keep_their_specialist(weight):
     route = sp.csr_matrix(np.ones((len(y), 1)))  # every row routed to group 0
     Xr = sp.hstack([X, route], format="csr")
     kw = dict(n_routes=1, random_state=0, max_iter=5)
-    clf = ZeroShotRoutedSGD(zs_start=8, zs_weight=weight or 0.5, **kw).fit(
+    clf = ZeroShotRoutedSGD(zs_start=8, zs_weight=weight or 0.5, n_private=0, **kw).fit(
         Xr, y, zs_rows=np.ones(len(y), bool))
     base = RoutedSGD(**kw).fit(Xr, y)
     Xu = Xr.tolil()
