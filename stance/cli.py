@@ -25,6 +25,27 @@ app = typer.Typer(
 )
 
 PAGE_SUFFIXES = {".html", ".htm", ".xhtml", ".txt", ".text"}
+#: Suffixes of comment files (``stance score`` reads any other file as a page if it starts
+#: with markup: a saved ``story.php`` or an extension-less download).
+RECORD_SUFFIXES = {".jsonl", ".json", ".ndjson", ".csv", ".tsv", ".gz"}
+
+
+def _is_page(file: str) -> bool:
+    """Whether ``stance score`` reads ``file`` as a page: by its suffix, or, for a suffix that
+    names no comment format, by content (its first non-blank byte is ``<``)."""
+    if file == "-":
+        return False
+    suffix = Path(file).suffix.lower()
+    if suffix in PAGE_SUFFIXES:
+        return True
+    if suffix in RECORD_SUFFIXES:
+        return False
+    try:
+        with open(file, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"<"
 #: Bad records logged one by one on stderr; past this, only the total (they stay in the output).
 MAX_WARNINGS = 20
 
@@ -163,7 +184,8 @@ def _split_pages(pages: list[str], opts):
 def score(
     files: Annotated[list[str], typer.Argument(
         help="Comments: JSONL ('-' for stdin), CSV/TSV with a header, .gz of either; or pages "
-        "(.html/.htm/.txt) to split and score. Several files are scored in order.")],
+        "(.html/.htm/.txt, or any other file that starts with markup) to split and score. "
+        "Several files are scored in order.")],
     model: ModelOpt = None,
     output: OutputOpt = None,
     target: Annotated[list[str] | None, typer.Option(
@@ -212,7 +234,7 @@ def score(
 
                 raise InputError("is a directory, expected a file" if path.is_dir()
                                  else "no such file", file)
-        pages = [f for f in files if f != "-" and Path(f).suffix.lower() in PAGE_SUFFIXES]
+        pages = [f for f in files if _is_page(f)]
         if len(files) == 1 and pages:
             from stance.splitter import split_file
 
@@ -248,7 +270,7 @@ def _records_of(file: str):
     from stance.io import read_records
     from stance.scorer import comments_to_records
 
-    if file != "-" and Path(file).suffix.lower() in PAGE_SUFFIXES:
+    if _is_page(file):
         from stance.splitter import split_file
 
         try:

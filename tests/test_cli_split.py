@@ -43,6 +43,23 @@ def test_score_page_uses_title_as_target():
     assert any("reply_stance" in r for r in rows)  # replies resolve their parent in the page
 
 
+def test_score_reads_a_page_saved_without_an_html_suffix(tmp_path):
+    # a scraped "story.php" or an extension-less download is a page, not JSON lines
+    html = (PAGES / "nato_summit_article.html").read_bytes()
+    expected = runner.invoke(app, ["score", str(PAGES / "nato_summit_article.html"), "-q"])
+    for name in ("story.php", "download"):
+        page = tmp_path / name
+        page.write_bytes(b"\xef\xbb\xbf\n  " + html)  # a BOM and blank space first
+        res = runner.invoke(app, ["score", str(page), "-q"])
+        assert res.exit_code == 0, res.output
+        assert [json.loads(x)["text"] for x in res.stdout.splitlines()] == [
+            json.loads(x)["text"] for x in expected.stdout.splitlines()]
+    comments = tmp_path / "comments.log"  # an unknown suffix holding JSON lines stays JSONL
+    comments.write_text('{"id": "1", "text": "NATO is fine."}\n')
+    res = runner.invoke(app, ["score", str(comments), "-q"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["id"] == "1"
+
+
 def test_split_files_in_workers_matches_one_process(tmp_path):
     from stance.options import SplitOptions
     from stance.splitter import split_files
