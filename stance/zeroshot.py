@@ -51,7 +51,11 @@ _MARKS = re.compile(r"(?<!\S)(?:NEG_)?[#@]*")
 
 def _words(text: str) -> set[str]:
     """The text's distinct tokens without negation marks, ``#`` or ``@``."""
-    return set(_MARKS.sub("", " ".join(set(tokenize(text)))).split())
+    toks = set(tokenize(text))
+    joined = " ".join(toks)
+    if "NEG_" not in joined and "#" not in joined and "@" not in joined:
+        return toks  # most texts: nothing to strip
+    return set(_MARKS.sub("", joined).split())
 
 
 class Relatedness(BaseEstimator, TransformerMixin):
