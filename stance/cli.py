@@ -35,6 +35,10 @@ def _is_page(file: str) -> bool:
     names no comment format, by content (its first non-blank byte is ``<``)."""
     if file == "-":
         return False
+    from stance.exports import is_disqus_export
+
+    if is_disqus_export(file):
+        return False  # comment records (stance.exports), not a page
     suffix = Path(file).suffix.lower()
     if suffix in PAGE_SUFFIXES:
         return True
@@ -152,21 +156,26 @@ def split(
 
 
 def _split_pages(pages: list[str], opts):
-    """Results in the order of ``pages``: runs of files through ``split_files``, '-' here."""
+    """Results in the order of ``pages``: runs of files through ``split_files``, '-' here,
+    a Disqus XML export as one page per thread."""
     import sys
 
     from stance.errors import InputError
+    from stance.exports import disqus_pages, is_disqus_export
     from stance.splitter import split, split_files
 
     run: list[str] = []
     for page in [*pages, None]:
-        if page is not None and page != "-":
+        export = page not in (None, "-") and is_disqus_export(page)
+        if page is not None and page != "-" and not export:
             run.append(page)
             continue
         if run:
             yield from split_files(run, opts)
             run = []
-        if page == "-":
+        if export:
+            yield from disqus_pages(page)
+        elif page == "-":
             try:
                 yield split(sys.stdin.buffer.read(), opts, name="<stdin>")
             except InputError as exc:
@@ -183,7 +192,8 @@ def _split_pages(pages: list[str], opts):
              "through. A bad line comes back as `{\"error\": ..., \"line\": n}` in its place.")
 def score(
     files: Annotated[list[str], typer.Argument(
-        help="Comments: JSONL ('-' for stdin), CSV/TSV with a header, .gz of either; or pages "
+        help="Comments: JSONL ('-' for stdin), CSV/TSV with a header, a Disqus XML export, .gz "
+        "of any of these; or pages "
         "(.html/.htm/.txt, or any other file that starts with markup) to split and score. "
         "Several files are scored in order.")],
     model: ModelOpt = None,

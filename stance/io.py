@@ -135,9 +135,9 @@ def open_text(path: str | Path, newline: str | None = None) -> Iterator[IO[str]]
 
 
 def _format(path: str | Path) -> str:
-    """"csv", "tsv" or "jsonl", from the file name (a ``.gz`` suffix aside)."""
+    """"csv", "tsv", "xml" or "jsonl", from the file name (a ``.gz`` suffix aside)."""
     name = str(path).lower().removesuffix(".gz")
-    return next((kind for kind in ("csv", "tsv") if name.endswith("." + kind)), "jsonl")
+    return next((kind for kind in ("csv", "tsv", "xml") if name.endswith("." + kind)), "jsonl")
 
 
 def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record]:
@@ -171,10 +171,20 @@ def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record
 
 
 def read_records(path: str | Path) -> Iterator[Record]:
-    """Yield one record or error record per line of a JSONL file, or per row of a CSV/TSV
-    file with a header row (``-`` is stdin, read as JSONL; ``.gz`` files are read too)."""
+    """Yield one record or error record per line of a JSONL file, per row of a CSV/TSV
+    file with a header row, or per post of a Disqus XML export (``stance.exports``); ``-``
+    is stdin, read as JSONL; ``.gz`` files are read too."""
     source = "<stdin>" if str(path) == "-" else str(path)
     kind = "jsonl" if str(path) == "-" else _format(path)
+    if kind in ("jsonl", "xml") and str(path) != "-" and Path(path).is_file():
+        from stance.exports import is_disqus_export, read_disqus
+
+        if is_disqus_export(path):
+            yield from read_disqus(path, source)
+            return
+        if kind == "xml":
+            raise InputError("an XML file that is not a Disqus export (the XML format read)",
+                             source)
     if kind != "jsonl":
         with open_text(path, newline="") as fh:
             yield from parse_csv(fh, source, "\t" if kind == "tsv" else ",")
