@@ -490,6 +490,27 @@ def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, 
     return out
 
 
+#: Fewer dev rows (or uncivil dev rows) than these behind the ``label`` threshold: warn.
+MIN_THRESHOLD_ROWS, MIN_THRESHOLD_POSITIVES = 200, 20
+
+
+def _warn_small_dev(rows: dict[str, int], threshold: float, domain: str) -> None:
+    """Log a warning when the threshold (and the calibration) rest on too few dev rows."""
+    if rows["rows"] >= MIN_THRESHOLD_ROWS and rows["uncivil"] >= MIN_THRESHOLD_POSITIVES:
+        return
+    from stance.progress import log
+
+    if not rows["rows"]:
+        log.warning("incivility: no labelled dev rows of domain %r, so the 'label' threshold "
+                    "is 0.5 and uncalibrated; add dev rows of that domain, or set "
+                    "threshold_domain in the config", domain)
+        return
+    log.warning("incivility: the 'label' threshold %.3f and the calibration rest on only %d "
+                "dev rows of domain %r (%d uncivil); check them on more labelled comments "
+                "(stance evaluate) and pass --threshold to stance score", threshold,
+                rows["rows"], domain, rows["uncivil"])
+
+
 def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
     from sklearn.metrics import precision_recall_curve
 
@@ -569,6 +590,8 @@ def fit(train, dev, config: dict, seed: int = 13) -> tuple[Pipeline, dict]:
     news = (dv["domain"] == cfg["threshold_domain"]).to_numpy() & ~np.isnan(Yd[:, 0])
     thr = best_f1_threshold(Yd[news, 0], P_cv[news, 0]) if news.any() else 0.5
     model.threshold_ = thr
+    threshold_rows = {"rows": int(news.sum()), "uncivil": int((Yd[news, 0] >= 0.5).sum())}
+    _warn_small_dev(threshold_rows, thr, cfg["threshold_domain"])
     kind_thr = {}
     for j, h in enumerate(heads[1:], start=1):
         lab = ~np.isnan(Yd[:, j])
@@ -582,6 +605,7 @@ def fit(train, dev, config: dict, seed: int = 13) -> tuple[Pipeline, dict]:
         "threshold": thr,
         "threshold_rule": f"max F1 of cross-fitted calibrated dev probabilities, domain "
         f"{cfg['threshold_domain']!r}",
+        "threshold_rows": threshold_rows,
         "kind_thresholds": kind_thr,
         "calibration": f"{cfg['calibration']} on dev rows of domains {sorted(cal_dom)} "
         f"(kinds: their labelled dev rows); metrics use {k}-fold cross-fitted calibrators",

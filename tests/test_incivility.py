@@ -160,6 +160,20 @@ def test_info_reports_dev_metrics_and_threshold(fitted):
     assert "| domain | news |" in card and "| insult |" in card and "BPSN" in card
 
 
+def test_a_threshold_on_few_dev_rows_is_warned_about(fitted, caplog):
+    _, info = fitted
+    rows = info["threshold_rows"]
+    assert rows["rows"] == info["dev"]["uncivil"]["domain"]["news"]["n"] and rows["uncivil"] > 0
+    with caplog.at_level("WARNING", logger="stance"):
+        inc._warn_small_dev(rows, 0.42, "news")
+        inc._warn_small_dev({"rows": 0, "uncivil": 0}, 0.5, "news")
+        inc._warn_small_dev({"rows": 5000, "uncivil": 400}, 0.42, "news")
+    msgs = [r.getMessage() for r in caplog.records]
+    assert len(msgs) == 2
+    assert f"only {rows['rows']} dev rows" in msgs[0] and "--threshold" in msgs[0]
+    assert "no labelled dev rows of domain 'news'" in msgs[1]
+
+
 def test_stacked_calibration_uses_every_head():
     train = _frame(UNCIVIL[:-4], CIVIL[:-4])
     dev = _frame(UNCIVIL[-4:] + UNCIVIL[:4], CIVIL[-4:] + CIVIL[:4])
