@@ -11,7 +11,10 @@ Common schemas (one per task); every row also has ``corpus``, ``domain``, ``grou
 (the unit a dev split must not cut: topic, claim, thread, or a hash of the text):
 
 - ``incivility``: ``text`` (str), ``uncivil`` (float 0..1), one float column per kind in
-  ``INCIVILITY_KINDS`` (None where the corpus does not label that kind).
+  ``INCIVILITY_KINDS`` (None where the corpus does not label that kind). Source values are
+  numbers from 0 to 1 or booleans (``true``/``false``, JSON or text in any case); a blank /
+  NA cell is no label (an unlabelled row is dropped); anything else (``yes``, ``2``) is a
+  :class:`DataError` naming the corpus, file, values and first row (see :func:`score_label`).
 - ``stance``: ``text``, ``target`` (str), ``stance`` in {"favor", "against", "none"}.
 - ``reply_stance``: ``text``, ``parent_text``, ``source_text``,
   ``reply_stance`` in {"support", "deny", "query", "comment"}.
@@ -30,8 +33,9 @@ API::
     load_task(task, names=None, data_dir=None, split="train", limit=None) -> datasets.Dataset
 
 ``name`` may also be ``hf:<hub id or local dataset directory>`` already in a common schema
-(extra columns ignored, missing kinds None, ``group`` defaults to a text hash, ``domain`` to
-"news", ``dev``/``validation`` split used if present, else carved from train).
+(extra columns ignored, missing kinds None, ``source_text`` defaults to "", ``group`` to a text
+hash, ``domain`` to "news", ``dev``/``validation`` split used if present, else carved from
+train). Its stance / reply labels are the schema's, in any case (``FAVOR`` = ``favor``).
 """
 
 from __future__ import annotations
@@ -584,10 +588,100 @@ def dev_mask(groups: pd.Series, fraction: float = DEV_FRACTION) -> pd.Series:
     return groups.isin(chosen)
 
 
-def _to_schema(df: pd.DataFrame, spec: CorpusSpec) -> pd.DataFrame:
-    """Map a raw frame to ``spec.task``'s schema (rows lacking text or label dropped)."""
+#: Cells that mean "no label" in an incivility column (pandas' default NA strings, lowered).
+_NA_STRINGS = frozenset({"", "nan", "na", "n/a", "null", "none", "#n/a", "<na>", "-nan"})
+#: Text that counts as a boolean incivility label (lower-cased): what spreadsheets write.
+BOOLEAN_WORDS: Mapping[str, float] = {"true": 1.0, "false": 0.0}
+
+
+def score_label(value: Any) -> float | None:
+    """An incivility label (``uncivil`` or a kind) as a float in [0, 1]; None when there
+    is none (None, NaN, a blank or NA cell). Numbers, numeric text and booleans (JSON
+    ``true``/``false`` or that text in any case) are labels; :class:`ValueError` for
+    anything else (``"yes"``) or a number outside 0..1. Training and evaluation share it."""
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _NA_STRINGS:
+            return None
+        value = BOOLEAN_WORDS.get(word, value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"must be a number from 0 to 1, not {value!r}") from None
+    if not 0.0 <= number <= 1.0:  # also NaN/inf text
+        raise ValueError(f"must be from 0 to 1, not {value!r}")
+    return number
+
+
+def _where(spec: CorpusSpec, file_split: str) -> str:
+    """How an error names the rows of one split: the corpus and its files (or the split)."""
+    files = spec.files.get(file_split)
+    return f"{spec.name} ({', '.join(files) if files else file_split + ' split'})"
+
+
+def _locate(mask: Any, texts: Any) -> str:
+    """Where the first True of ``mask`` is: its data row (1-based, header not counted) and
+    the start of its text."""
+    import numpy as np
+
+    pos = int(np.flatnonzero(np.asarray(mask))[0])
+    text = str(texts.iloc[pos])
+    return f"first at data row {pos + 1} (text {text[:40] + '...' if len(text) > 40 else text!r})"
+
+
+def _scores(out: pd.DataFrame, keep: pd.Series, where: str) -> pd.Series:
+    """Coerce ``uncivil`` and the kind columns to float32 in place; return the rows that
+    carry an ``uncivil`` label.
+
+    A blank cell (or NA, null, None, ...) is no label: a row without ``uncivil`` is dropped,
+    a kind without a value stays None. Every other cell must be a number from 0 to 1 or a
+    boolean (JSON ``true``/``false``, or the text ``true``/``false`` in any case, as
+    spreadsheets write it: 1/0). Any other value (``yes``, ``2``) is an error naming the
+    value, how many rows hold such values and the first of them, never a dropped row.
+    """
+    import pandas as pd
+
+    for name in ("uncivil", *INCIVILITY_KINDS):
+        col = out[name]
+        if col.dtype == bool:
+            col = col.astype("float32")
+        words = col.astype(str).str.strip().str.lower()
+        num = pd.to_numeric(col.where(~words.isin(list(BOOLEAN_WORDS)), words.map(BOOLEAN_WORDS)),
+                            errors="coerce")
+        blank = col.isna() | words.isin(_NA_STRINGS)
+        scale = "0 (civil) to 1 (uncivil)" if name == "uncivil" else "0 to 1"
+        for bad, what in ((num.isna() & ~blank & keep, "a number from"),
+                          (((num < 0) | (num > 1)) & keep, "from")):
+            if bad.any():
+                values = sorted({repr(v) for v in col[bad]})
+                hint = "; map yes/no or true/false to 1/0" if what != "from" else ""
+                raise DataError(
+                    f"{where}: '{name}' must be {what} {scale}, not "
+                    f"{', '.join(values[:5])}{' ...' if len(values) > 5 else ''} "
+                    f"({int(bad.sum())} row(s), {_locate(bad, out['text'])}{hint})")
+        out[name] = num.astype("float32")
+    labelled = keep & out["uncivil"].notna()
+    if keep.any() and not labelled.any():
+        raise DataError(f"{where}: no row with text has an 'uncivil' label "
+                        f"({int(keep.sum())} row(s) with text, every 'uncivil' cell blank)")
+    return labelled
+
+
+def _to_schema(df: pd.DataFrame, spec: CorpusSpec, where: str | None = None) -> pd.DataFrame:
+    """Map a raw frame to ``spec.task``'s schema (rows lacking text or label dropped).
+
+    ``where`` names the rows in errors (default: the corpus name). Stance and reply labels
+    are matched through the registry's ``labels`` mapping; a corpus without one (and every
+    ``hf:`` dataset) must use the schema's labels, in any case (``FAVOR`` = ``favor``).
+    """
     import numpy as np
     import pandas as pd
+
+    where = where or spec.name
 
     out = pd.DataFrame(index=df.index)
     cols = dict(spec.columns)
@@ -614,22 +708,28 @@ def _to_schema(df: pd.DataFrame, spec: CorpusSpec) -> pd.DataFrame:
     label = _LABEL_COLUMN.get(spec.task)
     if label:
         raw = out[label].where(out[label].notna(), "").astype(str).str.strip()
-        mapping = dict(spec.labels) or {v: v for v in _LABELS[spec.task]}
+        accepted = ", ".join(_LABELS[spec.task])
+        if spec.labels:
+            mapping = dict(spec.labels)
+        else:  # the schema's own labels, in any case
+            raw = raw.str.lower()
+            mapping = {v: v for v in _LABELS[spec.task]}
         unknown = sorted(set(raw[keep]) - set(mapping))
         if unknown:
-            raise DataError(f"{spec.name}: labels {unknown[:5]} not in the registry's mapping")
+            first = _locate(keep & raw.isin(unknown), out["text"])
+            if spec.labels:
+                raise DataError(
+                    f"{where}: '{label}' values {unknown[:5]} are not in the registry's "
+                    f"mapping (its labels table maps {sorted(mapping)[:10]}), {first}")
+            raise DataError(f"{where}: '{label}' values {unknown[:5]} are not accepted: "
+                            f"use {accepted} (any case), {first}")
         out[label] = raw.map(mapping)
         keep &= out[label] != "drop"
         bad = sorted(set(out.loc[keep, label]) - set(_LABELS[spec.task]))
         if bad:
-            raise DataError(f"{spec.name}: labels map to {bad}, not in {_LABELS[spec.task]}")
+            raise DataError(f"{where}: labels map to {bad}, not one of {accepted}")
     else:
-        for name in ("uncivil", *INCIVILITY_KINDS):
-            out[name] = pd.to_numeric(out[name], errors="coerce").astype("float32")
-        keep &= out["uncivil"].notna()
-        vals = out.loc[keep, ["uncivil", *INCIVILITY_KINDS]].to_numpy(dtype=float)
-        if np.nanmin(vals, initial=0.0) < 0 or np.nanmax(vals, initial=0.0) > 1:
-            raise DataError(f"{spec.name}: incivility values outside 0..1")
+        keep = _scores(out, keep, where)
     out = out[keep]
     if spec.group == "text":
         group = out["text"].map(text_group)
@@ -714,11 +814,11 @@ def _frame(
 def _own_frame(spec: CorpusSpec, root: Path, split: str) -> pd.DataFrame | None:
     if split == "test":
         raw = _read_split(spec, root, "test")
-        return None if raw is None else _to_schema(raw, spec)
+        return None if raw is None else _to_schema(raw, spec, _where(spec, "test"))
     if spec.dev == "official":
         raw = _read_split(spec, root, split)
-        return None if raw is None else _to_schema(raw, spec)
-    train = _to_schema(_read_split(spec, root, "train"), spec)
+        return None if raw is None else _to_schema(raw, spec, _where(spec, split))
+    train = _to_schema(_read_split(spec, root, "train"), spec, _where(spec, "train"))
     if spec.dev == "none":  # every row is training data (e.g. SemEval trial tweets)
         return train if split == "train" else train.iloc[:0]
     in_dev = dev_mask(train["group"], spec.dev_fraction)
@@ -855,6 +955,24 @@ def _hub_reachable(timeout: float = 2.0) -> bool:
         return False
 
 
+def _empty_files(local: Path) -> list[Path]:
+    """The data files of a local dataset (a file or a directory) that hold no rows: empty,
+    or whitespace only (``datasets`` fails on them with an empty message)."""
+    files = [local] if local.is_file() else sorted(
+        p for p in local.rglob("*") if p.is_file() and not p.name.startswith(".")
+        and p.suffix.lower() in {".json", ".jsonl", ".csv", ".tsv", ".txt", ".parquet"})
+    out = []
+    for p in files:
+        try:
+            with p.open("rb") as fh:
+                head = fh.read(1 << 16)
+        except OSError:
+            continue
+        if not head.strip() and p.stat().st_size < (1 << 16):
+            out.append(p)
+    return out
+
+
 def _load_hf(name: str, split: str, task: str | None, limit: int | None) -> datasets.Dataset:
     """``hf:<id or dir>``: a dataset already in a common schema (missing extras filled)."""
     import datasets
@@ -870,19 +988,24 @@ def _load_hf(name: str, split: str, task: str | None, limit: int | None) -> data
         except Exception as exc:
             offline = " (the Hub is unreachable and the dataset is not in the local cache)"
             hint = offline if datasets.config.HF_HUB_OFFLINE else ""
-            raise DataError(f"{ident}: cannot load dataset{hint}: {exc}") from exc
+            empty = _empty_files(local) if local.exists() else []
+            why = (f"{', '.join(map(str, empty))} {'is' if len(empty) == 1 else 'are'} empty "
+                   "(no rows)" if empty else str(exc) or type(exc).__name__)
+            raise DataError(f"{ident}: cannot load dataset{hint}: {why}") from exc
     if isinstance(dd, datasets.Dataset):
         dd = datasets.DatasetDict({"train": dd})
     avail = {s: next((c for c in _HF_SPLITS[s] if c in dd), None) for s in _HF_SPLITS}
     if avail["train"] is None:
         raise DataError(f"{ident}: dataset has no train split (has {list(dd)})")
+    if len(dd[avail["train"]]) == 0:
+        raise DataError(f"{ident}: the dataset's {avail['train']} split has no rows")
     task = task or _infer_task(dd[avail["train"]].column_names)
     spec = CorpusSpec(name=name, task=task, domain="news", licence="see dataset card")
 
     def frame(s: str) -> pd.DataFrame:
         df = dd[avail[s]].to_pandas()
         missing = [c for c in schema_columns(task) if c not in df.columns]
-        required = [c for c in missing if c not in (*INCIVILITY_KINDS, *_COMMON)]
+        required = [c for c in missing if c not in (*INCIVILITY_KINDS, *_COMMON, "source_text")]
         if required:
             raise DataError(f"{ident}: {task} dataset lacks columns {required}")
         spec_cols = {c: c for c in schema_columns(task) if c in df.columns and c not in _COMMON}
@@ -890,7 +1013,7 @@ def _load_hf(name: str, split: str, task: str | None, limit: int | None) -> data
             spec_cols["domain"] = "domain"
         group = "group" if "group" in df.columns else "text"
         s_spec = _replace(spec, columns=spec_cols, group=group)
-        return _to_schema(df, s_spec)
+        return _to_schema(df, s_spec, f"{name} ({avail[s]} split)")
 
     if split == "test":
         if avail["test"] is None:
