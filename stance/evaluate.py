@@ -3,9 +3,18 @@
 Rows are comment records with gold labels:
 
 - ``target`` + ``stance`` (favor/against/none) count for stance (``f_avg``, ``macro_f1``);
-- ``uncivil`` (0/1, or a fraction binarised at 0.5) counts for incivility (``auc``, ``ap``,
-  ``f1`` at the model card's threshold); a row may also carry gold kinds (``insult`` ...);
-- ``parent_text`` + ``reply_stance`` (support/deny/query/comment) count for reply stance.
+- ``uncivil`` counts for incivility (``auc``, ``ap``, ``f1`` at the model card's threshold):
+  0 or 1, true/false, or a fraction from 0 to 1 (Civil Comments' share of raters), which is
+  binarised at 0.5 (>= 0.5 counts as uncivil; the run logs how many labels were fractions).
+  Anything else (``"yes"``, 7, 0-1 outside the range such as a 1/2 coding) is an error for
+  that row. A row may also carry gold kinds (``insult`` ...), read the same way;
+- ``reply_stance`` (support/deny/query/comment) with the parent comment counts for reply
+  stance: ``parent_text``, or a ``parent_id`` naming the ``id`` of an earlier row of the
+  same file (resolved as ``stance score`` does; a row whose parent cannot be found is left
+  out and counted in a warning).
+
+Metrics that need both classes (AUC, AP and the identity-bias table) are NaN when every
+incivility label is the same class (a sample of flagged comments only); the run says so.
 
 ``f_avg`` is SemEval-2016's measure: the mean of F1(favor) and F1(against).
 """
@@ -20,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from stance.io import Record, error_record, is_error, read_records
+from stance.io import Record, error_record, is_error, read_records, validate
 from stance.options import EvaluateOptions
+from stance.progress import log
 
 STANCE_LABELS = ("favor", "against", "none")
 REPLY_LABELS = ("support", "deny", "query", "comment")
@@ -110,19 +120,67 @@ def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None =
     return rows, errors
 
 
+def _kinds() -> tuple[str, ...]:
+    from stance.corpora import INCIVILITY_KINDS
+
+    return INCIVILITY_KINDS
+
+
 def label_problem(row: Record) -> str | None:
-    """Why a row's gold labels cannot be used, or None."""
-    value = row.get("uncivil")
-    if _is_label(value):
-        try:
-            float(value)
-        except (TypeError, ValueError):
-            return f"'uncivil' must be 0 or 1, not {value!r}"
+    """Why a row cannot be evaluated (no string ``text``, unusable gold labels), or None."""
+    from stance.corpora import score_label
+
+    why = validate(row)
+    if why:
+        return why
+    if _is_label(row.get("uncivil")):
+        for key in ("uncivil", *_kinds()):
+            try:
+                score_label(row.get(key))
+            except ValueError:
+                return (f"'{key}' must be 0 or 1 (or a fraction from 0 to 1, binarised at "
+                        f"0.5), not {row[key]!r}")
     for key, labels in (("stance", STANCE_LABELS), ("reply_stance", REPLY_LABELS)):
         value = row.get(key)
         if _is_label(value) and str(value).lower() not in labels:
             return f"'{key}' must be one of {', '.join(labels)}, not {value!r}"
     return None
+
+
+def _score(value: Any) -> float | None:
+    """A validated gold incivility label as a float in [0, 1], None if absent."""
+    from stance.corpora import score_label
+
+    return score_label(value)
+
+
+def _binary(value: Any) -> int | None:
+    """A validated gold incivility label as 0/1 (binarised at 0.5), None if absent."""
+    number = _score(value)
+    return None if number is None else int(number >= 0.5)
+
+
+def resolve_parents(rows: Sequence[Record]) -> tuple[list[Record], int]:
+    """Give each ``reply_stance`` row without a ``parent_text`` the text of the latest
+    *earlier* row whose ``id`` equals its ``parent_id`` (as ``stance score`` resolves it;
+    ids compare as strings). Returns the rows (resolved ones copied, others as they are) and
+    how many labelled replies named a parent that no earlier row has."""
+    seen: dict[str, str] = {}
+    out, missing = [], 0
+    for row in rows:
+        parent = row.get("parent_text")
+        pid = row.get("parent_id")
+        if (_is_label(row.get("reply_stance")) and pid is not None
+                and not (isinstance(parent, str) and parent.strip())):
+            found = seen.get(str(pid))
+            if found is None:
+                missing += 1
+            else:
+                row = {**row, "parent_text": found}
+        if row.get("id") is not None and isinstance(row.get("text"), str):
+            seen[str(row["id"])] = row["text"]
+        out.append(row)
+    return out, missing
 
 
 def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | None = None,
@@ -144,6 +202,10 @@ def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | Non
         why = label_problem(row) if isinstance(row, dict) else "not a dict"
         if why:
             raise DataError(f"row {n}: {why}")
+    rows, orphans = resolve_parents(rows)
+    if orphans:
+        log.warning("%d reply_stance row(s) have a parent_id that no earlier row's id matches "
+                    "and no parent_text: left out of reply stance", orphans)
     scorer = scorer or Scorer(options.model_dir, ScoreOptions(threshold=options.threshold))
     result: dict[str, Any] = {}
     breakdown: dict[str, dict[str, Any]] = {}
@@ -158,18 +220,25 @@ def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | Non
         if by:
             breakdown["stance"] = _grouped(st, by, gold, pred, stance_metrics)
 
-    inc = [r for r in rows if _is_label(r.get("uncivil"))]
+    inc = [r for r in rows if _binary(r.get("uncivil")) is not None]
     if inc:
         heads, proba = _inc_proba(scorer, inc, options.batch_size)
-        y = [int(float(r["uncivil"]) >= 0.5) for r in inc]
+        y = [_binary(r["uncivil"]) for r in inc]
+        fractions = sum(0.0 < _score(r["uncivil"]) < 1.0 for r in inc)
+        if fractions:
+            log.info("incivility: %d of %d 'uncivil' labels are fractions, binarised at 0.5 "
+                     "(>= 0.5 counts as uncivil)", fractions, len(inc))
         thr = scorer.threshold
         full = binary_metrics(y, proba[:, 0], thr)
+        full.update(binarised_at=0.5, fractional_labels=fractions)
         result["incivility"] = {k: full[k] for k in ("auc", "ap", "f1", "n")}
         details: dict[str, Any] = {"all": full}
         kinds = {}
         for j, head in enumerate(heads[1:], start=1):
-            mask = [i for i, r in enumerate(inc) if _is_label(r.get(head))]
-            yk = [int(float(inc[i][head]) >= 0.5) for i in mask]
+            gold = [(i, _binary(r.get(head)) if head in _kinds() else None)
+                    for i, r in enumerate(inc)]
+            mask = [i for i, v in gold if v is not None]
+            yk = [v for _, v in gold if v is not None]
             if len(set(yk)) == 2:
                 kinds[head] = binary_metrics(yk, proba[mask, j], 0.5)
         if kinds:
@@ -178,6 +247,12 @@ def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | Non
             from stance.bias import bias_report
 
             details["bias"] = bias_report([r["text"] for r in inc], y, proba[:, 0])
+        else:
+            only = "uncivil (1)" if y[0] else "civil (0)"
+            note = (f"every one of the {len(y)} incivility labels is {only}: AUC, AP and the "
+                    "identity-bias table need both classes and are undefined (NaN)")
+            log.warning("incivility: %s", note)
+            details["bias"] = {"final_metric": math.nan, "note": note}
         if by:
             groups = defaultdict(list)
             for i, r in enumerate(inc):
@@ -239,7 +314,20 @@ def _grouped(rows, by, gold, pred, metric) -> dict[str, Any]:
 
 
 def contract_view(result: dict[str, Any]) -> dict[str, Any]:
-    """Only the contract's keys: ``{task: {metric: value}}`` for the tasks present."""
+    """Only the contract's keys: ``{task: {metric: value}}`` for the tasks present; an
+    undefined metric (NaN, e.g. AUC on one class) is None, so the JSON is strict."""
     keys = {"stance": ("f_avg", "macro_f1", "n"), "incivility": ("auc", "ap", "f1", "n"),
             "reply_stance": ("macro_f1", "n")}
-    return {t: {k: result[t][k] for k in ks} for t, ks in keys.items() if t in result}
+    return json_safe({t: {k: result[t][k] for k in ks} for t, ks in keys.items() if t in result})
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every NaN/inf float replaced by None (``json.dumps`` would write NaN,
+    which strict JSON readers reject)."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
