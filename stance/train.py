@@ -106,10 +106,18 @@ def corpus_sources(dataset, corpus_task: str) -> list[dict[str, Any]]:
             "name": name,
             "rows": int(n),
             "licence": getattr(spec, "licence", "unknown"),
-            "noncommercial": bool(getattr(spec, "noncommercial", False)),
-            "sharealike": bool(getattr(spec, "sharealike", False)),
+            **licence_flags(spec),
         })
     return out
+
+
+def licence_flags(spec: Any) -> dict[str, bool]:
+    """The licence flags of a corpus spec (all False for an unregistered one, e.g. hf:)."""
+    return {flag: bool(getattr(spec, flag, False)) for flag in LICENCE_FLAGS}
+
+
+#: The registry's licence flags that every card source carries (training/corpora.toml).
+LICENCE_FLAGS = ("noncommercial", "sharealike", "research_only")
 
 
 def _fit_task(task: str, cfg: dict[str, Any], options: TrainOptions, data: Path | None,
@@ -131,7 +139,7 @@ def _fit_task(task: str, cfg: dict[str, Any], options: TrainOptions, data: Path 
             "fit_seconds": round(time.perf_counter() - t0, 1),
             "sources": {"train": [{
                 "name": "dragnet", "rows": None, "licence": "AGPL-3.0 (seomoz/dragnet_data)",
-                "noncommercial": False, "sharealike": True}]},
+                "noncommercial": False, "sharealike": True, "research_only": False}]},
             "notes": "Block classifier trained on the Dragnet training pages minus the dev "
                      "pages; dev = those pages, scored as benchmarks/split_bench.py does "
                      "(which also runs trafilatura on them and times both).",
@@ -164,15 +172,17 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     base = training_dir()
     config_path = Path(options.config) if options.config else base / "default.toml"
     main = read_config(config_path)
-    data = resolve_data_dir(options.data_dir)
-    if data is None:
-        raise DataError("no data directory: pass --data-dir or set STANCE_DATA_DIR "
-                        "(see data/README.md for where to get each corpus)")
-    if not data.is_dir():
-        raise DataError(f"{data}: data directory not found (see data/README.md)")
     unknown = [t for t in options.tasks if t not in TASKS]
     if unknown:
         raise DataError(f"unknown task(s) {unknown}; choose from {sorted(TASKS)}")
+    wanted = _wanted_tasks(main, options.tasks, config_path)
+    cfgs = {t: task_config(main, t, config_path.parent, options.overrides) for t in wanted}
+    data = resolve_data_dir(options.data_dir)
+    if data is None and any(_needs_data_dir(t, cfg) for t, cfg in cfgs.items()):
+        raise DataError("no data directory: pass --data-dir or set STANCE_DATA_DIR "
+                        "(see data/README.md for where to get each corpus)")
+    if data is not None and not data.is_dir():
+        raise DataError(f"{data}: data directory not found (see data/README.md)")
     out = Path(options.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     card_path = out / "model_card.json"
@@ -183,11 +193,10 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     except (ValueError, OSError) as exc:
         raise DataError(f"{card_path}: not a readable model card ({exc})") from exc
     card.setdefault("tasks", {})
-    wanted = [t for t in main.get("tasks", list(TASKS)) if t in options.tasks]
     command = ("stance train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"]
                else "stance.train.train()")
     for task in wanted:
-        cfg = task_config(main, task, config_path.parent, options.overrides)
+        cfg = cfgs[task]
         pipe, info = _fit_task(task, cfg, options, data, progress)
         path = out / TASKS[task].filename
         tmp = path.with_suffix(".tmp")
@@ -214,10 +223,79 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     card["files"] = {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
                      for p in sorted(out.iterdir())
                      if p.is_file() and p.suffix == ".joblib"}
+    _refresh_flags(card)
     card["licence_notice"] = licence_notice(card)
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (out / "MODEL_CARD.md").write_text(render_card(card), "utf-8")
     return card
+
+
+def _wanted_tasks(main: dict[str, Any], requested: tuple[str, ...] | list[str],
+                  config_path: Path) -> list[str]:
+    """The tasks to train, in the config's order: the requested ones the config lists.
+
+    Asking for a task the config does not list is an error (it would train nothing yet
+    rewrite the model card), unless no task was singled out (all of them requested: the
+    default, which trains whatever the config lists)."""
+    listed = main.get("tasks", list(TASKS))
+    if not isinstance(listed, list) or not all(isinstance(t, str) for t in listed):
+        raise DataError(f"{config_path}: 'tasks' must be a list of task names")
+    wanted = [t for t in listed if t in requested]
+    missing = [t for t in requested if t not in listed]
+    if not wanted or (missing and set(requested) != set(TASKS)):
+        raise DataError(
+            f"{config_path}: its tasks are {listed}, not {missing or list(requested)}: "
+            f"choose --task from those, or add the task to the config's `tasks` list "
+            f"(with a `{(missing or list(requested))[0]}` table naming its config)")
+    return wanted
+
+
+def _needs_data_dir(task: str, cfg: dict[str, Any]) -> bool:
+    """Whether training ``task`` reads the data directory: the splitter (Dragnet pages) and
+    every task with a registered corpus (no ``corpora`` list = the registry's defaults);
+    a task whose corpora are all ``hf:`` datasets does not."""
+    from stance.corpora import _HF_PREFIX
+
+    names = cfg.get("corpora")
+    if task == "splitter" or not names:
+        return True
+    names = [names] if isinstance(names, str) else names
+    return any(not str(n).startswith(_HF_PREFIX) for n in names)
+
+
+def refresh_licences(model_dir: str | Path) -> dict[str, Any]:
+    """Rewrite the licence flags and notice of an existing model set's card from the current
+    registry, without retraining: every train/dev source named in the registry gets its
+    flags (noncommercial, sharealike, research_only; sources the registry does not name,
+    such as ``hf:`` datasets or dragnet, keep theirs); then ``licence_notice`` and
+    ``MODEL_CARD.md`` are written again. The model files and their hashes are not touched.
+
+    ``python -c "from stance.train import refresh_licences; refresh_licences('models/default')"``
+    """
+    out = Path(model_dir)
+    card_path = out / "model_card.json"
+    try:
+        card = json.loads(card_path.read_text("utf-8"))
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{card_path}: not a readable model card ({exc})") from exc
+    _refresh_flags(card)
+    card["licence_notice"] = licence_notice(card)
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (out / "MODEL_CARD.md").write_text(render_card(card), "utf-8")
+    return card
+
+
+def _refresh_flags(card: dict[str, Any]) -> None:
+    """Set the licence flags of every source in ``card`` that the registry names (tasks
+    copied from an older card may lack a flag added since, such as ``research_only``)."""
+    from stance.corpora import list_corpora
+
+    specs = {c.name: c for c in list_corpora()}
+    for info in card.get("tasks", {}).values():
+        for sources in info.get("sources", {}).values():
+            for src in sources:
+                if src.get("name") in specs:  # others (hf:, dragnet) keep what they have
+                    src.update(licence_flags(specs[src["name"]]))
 
 
 def _copy_base_set(out: Path) -> None:
@@ -237,13 +315,18 @@ def _copy_base_set(out: Path) -> None:
 
 
 def licence_notice(card: dict[str, Any]) -> str:
-    nc, sa = set(), set()
+    """The card's plain-language licence summary, from the flags of its training sources:
+    non-commercial, share-alike, and research-only (no licence stated, or "do not
+    redistribute") corpora are each named."""
+    nc, sa, ro = set(), set(), set()
     for info in card.get("tasks", {}).values():
         for src in info.get("sources", {}).get("train", []):
             if src.get("noncommercial"):
                 nc.add(src["name"])
             if src.get("sharealike"):
                 sa.add(src["name"])
+            if src.get("research_only"):
+                ro.add(src["name"])
     parts = ["The code of stance is Apache-2.0. Trained weights inherit the terms of their data."]
     if nc:
         parts.append("NON-COMMERCIAL: this model set is trained on " + ", ".join(sorted(nc))
@@ -251,6 +334,12 @@ def licence_notice(card: dict[str, Any]) -> str:
     if sa:
         parts.append("SHARE-ALIKE: trained on " + ", ".join(sorted(sa))
                      + "; derived models may have to be shared under the same terms.")
+    if ro:
+        parts.append("RESEARCH ONLY: trained on " + ", ".join(sorted(ro))
+                     + ", released for research with no licence stated or with a \"do not "
+                     "redistribute\" condition; use this model set for research only, and "
+                     "check each corpus's terms (training/corpora.toml, its SOURCE.md) before "
+                     "any other use or before redistributing the weights.")
     return " ".join(parts)
 
 
@@ -301,8 +390,9 @@ def render_card(card: dict[str, Any]) -> str:
             lines += ["| corpus | train rows | dev rows | licence |", "|---|---:|---:|---|"]
             dev = {s["name"]: s["rows"] for s in srcs.get("dev", [])}
             for s in srcs["train"]:
-                flags = " (NC)" if s["noncommercial"] else ""
-                flags += " (SA)" if s["sharealike"] else ""
+                flags = " (NC)" if s.get("noncommercial") else ""
+                flags += " (SA)" if s.get("sharealike") else ""
+                flags += " (research only)" if s.get("research_only") else ""
                 lines.append(f"| {s['name']} | {_n(s['rows'])} | {_n(dev.get(s['name']))} | "
                              f"{s['licence']}{flags} |")
             lines.append("")
