@@ -658,7 +658,7 @@ def _scores(out: pd.DataFrame, keep: pd.Series, where: str) -> pd.Series:
                           (((num < 0) | (num > 1)) & keep, "from")):
             if bad.any():
                 values = sorted({repr(v) for v in col[bad]})
-                hint = "; map yes/no or true/false to 1/0" if what != "from" else ""
+                hint = "; use 1/0 (true/false also count)" if what != "from" else ""
                 raise DataError(
                     f"{where}: '{name}' must be {what} {scale}, not "
                     f"{', '.join(values[:5])}{' ...' if len(values) > 5 else ''} "

@@ -78,6 +78,14 @@ def test_rows_without_text_are_errors_not_key_errors(tmp_path, scorer):
     assert errors[0]["error"].startswith(f"{csv}:2:")
 
 
+def test_csv_label_errors_name_the_file_line_past_multi_line_cells(tmp_path):
+    csv = tmp_path / "gold.csv"
+    csv.write_text('uncivil,text\n1,"multi\nline"\n0,fine\nyes,you idiot\n7,"a\nb\nc"\n')
+    good, errors = load_rows(str(csv))
+    assert len(good) == 2
+    assert [e["error"].split(": ")[0] for e in errors] == [f"{csv}:5", f"{csv}:8"]
+
+
 REPLIES = [
     {"id": "1", "text": "Kyiv fell yesterday."},
     {"id": "2", "parent_id": "1", "text": "Is there a source for this?", "reply_stance": "query"},
