@@ -335,8 +335,10 @@ def train(
                     "`stance evaluate corpus:semeval2016-task6 corpus:vast --data-dir "
                     "../shared/datasets` (dev splits)\n\n"
                     "`stance evaluate corpus:ucc_unhealthy_comments:dev --by domain`\n\n"
-                    "Rows with `target`+`stance` count for stance, `uncivil` for incivility, "
-                    "`parent_text`+`reply_stance` for reply stance.")
+                    "Rows with `target`+`stance` count for stance, `uncivil` (0/1, true/false, "
+                    "or a fraction binarised at 0.5) for incivility, `parent_text` (or "
+                    "`parent_id` naming an earlier row's `id` in the same file) + "
+                    "`reply_stance` for reply stance.")
 def evaluate(
     data: Annotated[list[str], typer.Argument(
         help="Labelled JSONL files, corpus:NAME[:SPLIT] (split defaults to dev), or "
@@ -356,7 +358,7 @@ def evaluate(
     quiet: QuietOpt = False,
 ) -> None:
     """Evaluate a model set on labelled rows and print a metrics table."""
-    from stance.evaluate import contract_view, load_rows
+    from stance.evaluate import contract_view, json_safe, load_rows
     from stance.evaluate import evaluate as run_eval
     from stance.io import open_output
     from stance.options import EvaluateOptions
@@ -402,7 +404,7 @@ def evaluate(
         for k, v in results.items():
             views[k] = contract_view(v)
             if by:
-                views[k]["by"] = v.get("by", {})
+                views[k]["by"] = json_safe(v.get("by", {}))  # NaN (one-class group) -> null
         payload = next(iter(views.values())) if len(views) == 1 else views
         try:
             with open_output(output) as fh:
@@ -439,7 +441,8 @@ def _print_table(results: dict[str, dict]) -> None:
                 for kind, km in extra.pop("kinds", {}).items():
                     rows(spec, task, f"kind={kind}", km, ["auc"])
                 bias = extra.pop("bias", {})
-                if bias.get("final_metric") == bias.get("final_metric"):  # not NaN
+                fm = bias.get("final_metric")
+                if isinstance(fm, float) and fm == fm:  # present and not NaN
                     n = bias.get("n_mentioning", 0)
                     rows(spec, task, "identity bias", {"n": n, **bias.get("power_mean", {}),
                                                        "final_metric": bias["final_metric"]},
@@ -461,7 +464,8 @@ def corpora(data_dir: DataDirOpt = None) -> None:
     width = max(len(c.name) for c in specs)
     for c in specs:
         present = "?" if root is None else ("yes" if (root / c.path).exists() else "MISSING")
-        flags = ("NC " if c.noncommercial else "") + ("SA " if c.sharealike else "")
+        flags = (("NC " if c.noncommercial else "") + ("SA " if c.sharealike else "")
+                 + ("RO " if c.research_only else ""))
         typer.echo(f"{c.name:{width}}  {c.task:12} {c.domain:9} present={present:7} "
                    f"{'' if c.default else '(not default) '}{flags}{c.licence}")
 
