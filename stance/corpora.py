@@ -44,6 +44,7 @@ import contextlib
 import hashlib
 import html
 import json
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -170,6 +171,10 @@ def _toml_load(path: Path) -> dict[str, Any]:
 
 
 def _registry_path(registry: Path | str | None) -> Path:
+    """``registry``, else ``$STANCE_REGISTRY`` (a copy of the registry with your own corpora
+    added: works from an installed package too), else the shipped ``corpora.toml``."""
+    if registry is None and os.environ.get("STANCE_REGISTRY"):
+        registry = Path(os.environ["STANCE_REGISTRY"]).expanduser()
     return Path(registry) if registry is not None else training_dir() / "corpora.toml"
 
 

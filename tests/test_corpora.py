@@ -96,6 +96,15 @@ def test_registry_rejects_unknown_keys(tmp_path):
         list_corpora(registry=bad)
 
 
+def test_stance_registry_points_to_your_own_registry(monkeypatch):
+    # an installed package has no editable training/: a copy of the registry with your own
+    # corpora, named by $STANCE_REGISTRY, is used by train / evaluate / stance corpora
+    monkeypatch.setenv("STANCE_REGISTRY", str(REG))
+    assert "tiny_ruw" in {c.name for c in list_corpora()}
+    monkeypatch.delenv("STANCE_REGISTRY")
+    assert "tiny_ruw" not in {c.name for c in list_corpora()}
+
+
 # ------------------------------------------------------------------ errors
 
 
