@@ -3,7 +3,10 @@
 A block is the text between two block-level tag boundaries. Every block remembers the
 element that holds it; elements remember their tag, class/id tokens and parent, so that
 later stages can look at the block's ancestors (the markup context) without re-walking
-the tree.
+the tree. An inline element with class/id tokens also keeps its own short text
+(``Element.text``): a comment byline is one block ("Ann30 minutes ago" when the spans
+touch), and its fields are told apart by the spans that hold them (``span.author``,
+``a.time-ago``).
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ class Element:
     parent: int
     depth: int
     extra: dict = field(default_factory=dict)  # datetime attr etc.
+    text: str | None = None  # own text of a classed inline element within one block (short)
 
 
 @dataclass(slots=True)
@@ -149,6 +153,10 @@ class Page:
 
 _NO_EXTRA: dict = {}
 _BR = "\x00"  # stands for <br> while text is collected
+#: An inline element's own text is kept when it spans at most this many text pieces and
+#: characters (bylines, dates and vote counts are short).
+_FIELD_PIECES = 16
+_FIELD_CHARS = 200
 
 
 def _clean(text: str) -> str:
@@ -291,6 +299,15 @@ def flatten_deep(html: str, max_depth: int, name: str | None = None) -> str:
     return " ".join(out)
 
 
+def _keep_text(el: Element, parts: list[str], start: int) -> None:
+    """Store the text an inline element held (``parts[start:]``) if it is short. Its text
+    nodes are joined by a space: a date and a time in touching spans stay two words."""
+    if len(parts) - start <= _FIELD_PIECES:
+        own = " ".join(parts[start:])
+        if len(own) <= _FIELD_CHARS:
+            el.text = _clean(own)
+
+
 def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> Page:
     """Parse ``html`` into a Page. Nesting deeper than ``max_depth`` is flattened."""
     html = flatten_deep(html, max_depth, deadline.name if deadline is not None else None)
@@ -304,11 +321,12 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
     blocks: list[Block] = []
     if root is None:
         return Page(title, elements, blocks)
-    # stack entries: (mem_id, element index, is_block, skip, in_link, nearest block element);
-    # the bottom entry stands for the document node and is never popped
+    # stack entries: (mem_id, element index, is_block, skip, in_link, nearest block element,
+    # start): start is (block generation, len(parts)) where a classed inline element's text
+    # begins, else None; the bottom entry stands for the document node and is never popped
     doc = root.parent
-    top = (doc.mem_id if doc is not None else 0, -1, False, False, False, -1)
-    stack: list[tuple[int, int, bool, bool, bool, int]] = [top]
+    top = (doc.mem_id if doc is not None else 0, -1, False, False, False, -1, None)
+    stack: list[tuple] = [top]
     top_id = top[0]
     pop = stack.pop
     push = stack.append
@@ -317,6 +335,7 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
     cur_elem = -1
     link = 0
     inline: list[int] = []
+    gen = 0  # bumped whenever ``parts`` starts a new block
     count = 0
     append_block = blocks.append
     append_el = elements.append
@@ -332,7 +351,10 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
         if pid != top_id:
             closed_block = False
             while len(stack) > 1 and stack[-1][0] != pid:
-                closed_block |= pop()[2]
+                gone = pop()
+                closed_block |= gone[2]
+                if gone[6] is not None and gone[6][0] == gen:
+                    _keep_text(elements[gone[1]], parts, gone[6][1])
             top = stack[-1]
             top_id = top[0]
             if closed_block:
@@ -344,6 +366,7 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
                     add = parts.append
                     link = 0
                     inline = []
+                    gen += 1
                 cur_elem = top[5]
         tag = node.tag
         if tag == "-text":
@@ -363,12 +386,13 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
         skip = top[3] or tag in skip_tags
         parent_idx = top[1]
         if skip:
-            push((node.mem_id, parent_idx, False, True, top[4], top[5]))
+            push((node.mem_id, parent_idx, False, True, top[4], top[5], None))
             top = stack[-1]
             top_id = top[0]
             continue
         is_block = tag in block_tags
         depth = len(stack) - 1
+        start = None
         if depth < max_depth:
             attrs = node.attributes
             c = attrs.get("class")
@@ -395,15 +419,22 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
                 add = parts.append
                 link = 0
                 inline = []
+                gen += 1
             cur_elem = idx
             nearest = idx
         else:
             if idx != parent_idx and not skip:
                 inline.append(idx)
+                if elements[idx].tokens:
+                    start = (gen, len(parts))
             nearest = top[5]
-        top = (node.mem_id, idx, is_block, skip, top[4] or tag == "a", nearest)
+        top = (node.mem_id, idx, is_block, skip, top[4] or tag == "a", nearest, start)
         push(top)
         top_id = top[0]
+    while len(stack) > 1:  # inline elements still open at the end of the document
+        gone = pop()
+        if gone[6] is not None and gone[6][0] == gen:
+            _keep_text(elements[gone[1]], parts, gone[6][1])
     if parts:
         text = _clean("".join(parts))
         if text:

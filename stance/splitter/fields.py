@@ -82,3 +82,22 @@ def find_author(text: str, time_span: str | None = None) -> str | None:
         ):
             return before
     return None
+
+
+def name_of(text: str) -> str | None:
+    """The commenter's name in the own text of an author element ("Ann", "by Ann",
+    "Ann says:", "Ann 3 hours ago"), or None when it does not read as a name."""
+    a = find_author(text, find_time(text))
+    if a is not None:
+        return a
+    a = re.sub(r"\s+(?:says|said|wrote|writes)\s*:?\s*$", "", text, flags=re.I)
+    a = re.sub(r"^\s*(?:posted\s+)?by\s*:?\s+", "", a, flags=re.I).strip(" ,:|•·-–—\t")
+    if (
+        not a
+        or len(a.split()) > 6
+        or _NOT_NAME.match(a)
+        or DATE.search(a)
+        or NUMBER.fullmatch(a)
+    ):
+        return None
+    return a

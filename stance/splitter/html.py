@@ -13,7 +13,7 @@ from stance.splitter.decode import Deadline
 from stance.splitter.features import _COMMENT_TOKENS, block_rows
 from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, is_prompt
 from stance.splitter.text import is_chrome
-from stance.splitter.thread import build_records
+from stance.splitter.thread import build_thread
 
 _WORD = re.compile(r"\w+")
 _TITLE_SEP = re.compile(r"\s+(?:[|·•»«:–—-]|::)\s+")
@@ -95,7 +95,11 @@ def predict_thread(page: Page, model=None, deadline: Deadline | None = None):
     comments: list[dict] = []
     stats = None
     if ntok >= MIN_COMMENT_TOKENS:
-        comments = build_records(page, comment_blocks)
+        comments, extra = build_thread(page, comment_blocks)
+        if extra:  # blocks inside the thread's records that the labels missed
+            for i in extra:
+                labels[i] = 2
+            comment_blocks = sorted({*comment_blocks, *extra})
         if not comments:
             comments = fallback_records(page, comment_blocks)
         kept = sum(

@@ -4,6 +4,14 @@ The record boundary is found from the page's own structure: among the elements t
 comment blocks, the markup signature (tag + stable class tokens) whose repeated instances
 each carry one metadata block (a date, an author) is the comment record. Records nested in
 records are replies; the depth is the number of enclosing records.
+
+The chosen records also vouch for blocks the block labels missed (``complete_records``):
+a record of the thread's own signature that carries a byline keeps its text even when the
+block classifier called that text boilerplate (a short or rude comment, a comment with no
+reply link). Inside a record, a byline's fields come from the inline elements that hold
+them (``span.author``, ``a.time-ago``; see ``blocks.Element.text``) before the line's
+wording, so touching spans ("Ann30 minutes ago") and a reply's "in reply to" link do not
+end up in the author; a bare number (a vote count) is never comment text.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from collections import defaultdict
 
 from stance.splitter.blocks import Page
 from stance.splitter.features import _GENERIC_CLASS
-from stance.splitter.fields import find_author, find_likes, find_time
+from stance.splitter.fields import find_author, find_likes, find_time, name_of
 from stance.splitter.patterns import (
     COMMENTS_HEADER,
     DATE,
@@ -44,8 +52,26 @@ AUTHOR_TOKENS = frozenset(
     ]
 )
 LIKE_TOKENS = frozenset(
-    ["like", "likes", "vote", "votes", "score", "points", "pts", "rating", "karma", "upvotes"]
+    [
+        "like",
+        "likes",
+        "vote",
+        "votes",
+        "voting",
+        "score",
+        "points",
+        "pts",
+        "rating",
+        "karma",
+        "upvote",
+        "upvotes",
+        "thumbs",
+    ]
 )
+#: Class tokens of an inline element that names the comment replied to ("in reply to Ann"),
+#: which is not the comment's own author.
+PARENT_TOKENS = frozenset(["parent", "replyto", "mention", "mentions"])
+_BARE_NUMBER = re.compile(r"^\s*[-+]?\d[\d,.]{0,6}\s*$")
 QUOTE_TOKENS = frozenset(["quote", "blockquote", "quoted"])
 INLINE_TAGS = frozenset(
     [
@@ -169,15 +195,111 @@ def choose_records(page: Page, cblocks: list[int]):
     return best[1], best[2]
 
 
-def build_records(page: Page, cblocks: list[int]) -> list[dict]:
-    """Comment records from the comment blocks (block indices in page order)."""
+def complete_records(page: Page, cblocks: list[int], chosen) -> list[int]:
+    """Blocks outside ``cblocks`` that the thread's own records vouch for (the records
+    ``chosen`` from ``cblocks``; their owner map gains the blocks added).
+
+    Every element of the chosen signature beside a chosen record (same parent) or inside
+    one (a reply) is a record too, and so is a variant of it (same tag, at least half of the
+    signature's class tokens: the post author's reply is ``div.comment.by-author`` among
+    ``div.comment.guest``) that leaves the record around it a byline and text of its own (a
+    ``div.comment-body`` is part of a record, not a reply). A record whose labelled blocks
+    hold a byline and text is vouched for; any other must look like those: a byline in an
+    element of the same signature as theirs, and not many more blocks than the largest of
+    them (a page-wide wrapper of the same signature is not a comment). A vouched-for record
+    keeps its text blocks and byline even where the block labels said boilerplate or
+    article. Needs two records with byline and text.
+    """
+    sig, owner = chosen
+    meta = {bi: _is_meta(page, bi) for bi in owner}
+    with_meta = {owner[bi] for bi in owner if meta[bi]}
+    good = with_meta.intersection(owner[bi] for bi in owner if not meta[bi])
+    if len(good) < 2:
+        return []
+    records = set(owner.values())
+    els = page.elements
+    tag = els[next(iter(records))].tag
+    parents = {els[r].parent for r in records}
+    first = min(records)
+    sig_toks = set(sig.split(".")[1:]) - {""}
+    need = max(1, (len(sig_toks) + 1) // 2)
+    # near[e]: the innermost record holding element e (elements come parents first)
+    near: dict[int, int] = {}
+    variant: set[int] = set()
+    for idx in range(first, len(els)):
+        e = els[idx]
+        up = near.get(e.parent, -1)
+        if idx in records:
+            near[idx] = idx
+        elif e.tag == tag and (up >= 0 or e.parent in parents) and sig_toks:
+            s2 = _sig(page, idx)
+            if s2 == sig:
+                near[idx] = idx
+            elif up >= 0 and len(sig_toks.intersection(e.tokens)) >= need:
+                near[idx] = idx
+                variant.add(idx)
+            elif up >= 0:
+                near[idx] = up
+        elif up >= 0:
+            near[idx] = up
+    own: dict[int, list[int]] = defaultdict(list)
+    for bi, b in enumerate(page.blocks):
+        r = near.get(b.elem, -1)
+        if r >= 0:
+            own[r].append(bi)
+    most = max(len(own[r]) for r in good)
+    most += max(2, most // 2)
+    meta_sigs = {_sig(page, page.blocks[bi].elem) for bi in owner if meta[bi] and owner[bi] in good}
+
+    def looks_like(bis: list[int]) -> bool:
+        return len(bis) <= most and any(
+            _sig(page, page.blocks[bi].elem) in meta_sigs and _is_meta(page, bi) for bi in bis
+        )
+
+    def has_own(bis: list[int]) -> bool:
+        m = [_is_meta(page, bi) for bi in bis]
+        return any(m) and not all(m)
+
+    have = set(cblocks)
+    added: list[int] = []
+    for r, bis in own.items():
+        if r in variant:
+            outer = near.get(els[r].parent, -1)
+            if not looks_like(bis) or (outer >= 0 and not has_own(own.get(outer, []))):
+                continue  # blocks of a part of a record stay with nobody new
+        elif r not in good and not looks_like(bis):
+            continue
+        for bi in bis:
+            if bi not in have:
+                if not _drop(page.blocks[bi].text):
+                    added.append(bi)
+                    owner[bi] = r
+            elif r in variant:
+                owner[bi] = r  # a labelled block of a variant record is that record's
+    return sorted(added)
+
+
+def build_thread(page: Page, cblocks: list[int]) -> tuple[list[dict], list[int]]:
+    """Comment records from the comment blocks (block indices in page order), and the blocks
+    outside ``cblocks`` that the records vouched for (``complete_records``)."""
     cblocks = [bi for bi in cblocks if not _section_line(page.blocks[bi].text)]
     if not cblocks:
-        return []
+        return [], []
     chosen = choose_records(page, cblocks)
     if chosen is None:
-        return []  # caller falls back to the text reader
-    _sig_name, owner = chosen
+        return [], []  # caller falls back to the text reader
+    added = complete_records(page, cblocks, chosen)
+    if added:
+        cblocks = sorted({*cblocks, *added})
+    return _records(page, cblocks, chosen[1]), added
+
+
+def build_records(page: Page, cblocks: list[int]) -> list[dict]:
+    """Comment records from the comment blocks (block indices in page order)."""
+    return build_thread(page, cblocks)[0]
+
+
+def _records(page: Page, cblocks: list[int], owner: dict[int, int]) -> list[dict]:
     record_elems = set(owner.values())
     if len(record_elems) >= 3:  # enough repetitions for the structure to vouch for a byline
         cblocks = _with_record_metadata(page, cblocks, record_elems, owner)
@@ -260,6 +382,62 @@ def _drop(text: str) -> bool:
     )
 
 
+def inline_fields(page: Page, bi: int) -> tuple[str | None, str | None, list[str]]:
+    """(author, time, texts naming another comment) read from the classed inline elements of
+    block ``bi``: the innermost author element's name, the first short date, and the text of
+    "in reply to" links (``PARENT_TOKENS``)."""
+    b = page.blocks[bi]
+    els = page.elements
+    author = time_ = None
+    author_el = -1
+    other: list[str] = []
+    for i in b.inline:
+        e = els[i]
+        t = e.text
+        if not t:
+            continue
+        if PARENT_TOKENS.intersection(e.tokens):
+            other.append(t)
+            continue
+        if time_ is None and len(t) <= 80 and has_date(t):
+            time_ = find_time(t)
+        if AUTHOR_TOKENS.intersection(e.tokens) and (author_el < 0 or _inside(page, i, author_el)):
+            name = name_of(t)
+            if name:
+                author, author_el = name, i
+    if author:
+        for t in other:  # an author element that also holds the "in reply to" link
+            if t in author and t != author:
+                author = author.replace(t, " ").strip(" ,:|•·-–—→▶►»›\t") or None
+    return author, time_, other
+
+
+def _inside(page: Page, idx: int, anc: int) -> bool:
+    """Whether element ``idx`` lies inside element ``anc`` (a short walk up)."""
+    els = page.elements
+    steps = 0
+    while idx >= 0 and steps < 12:
+        if idx == anc:
+            return True
+        idx = els[idx].parent
+        steps += 1
+    return False
+
+
+def _like_markup(page: Page, b, toks: set[str]) -> bool:
+    """Whether a bare number sits in vote/like markup (the block's own or 3 ancestors'),
+    not in a reply/comment/view counter."""
+    if toks & LIKE_TOKENS:
+        return True
+    if toks & {"reply", "replies", "comment", "comments", "views", "posts", "answers"}:
+        return False
+    near = set(toks)
+    if b.elem >= 0:
+        for a in page.ancestors(b.elem, 3):
+            near.update(page.elements[a].tokens)
+    return bool(near & LIKE_TOKENS or toks & {"count", "counter"})
+
+
 def record_fields(page: Page, bis: list[int]) -> dict | None:
     author = time_ = likes = None
     quote_parts: list[str] = []
@@ -273,15 +451,23 @@ def record_fields(page: Page, bis: list[int]) -> dict | None:
             toks.update(e.tokens)
         anc_tags = {page.elements[a].tag for a in page.ancestors(b.elem, 4)} if b.elem >= 0 else ()
         n = len(_WORD.findall(text))
-        if n <= 25 and (has_date(text) or AUTHOR_TOKENS & toks):
-            t = find_time(text) if time_ is None else None
+        fa = ft = None
+        other: list[str] = []
+        if n <= 25 and b.inline:
+            fa, ft, other = inline_fields(page, bi)
+        if n <= 25 and (has_date(text) or AUTHOR_TOKENS & toks or ft):
+            t = None
+            if time_ is None:
+                t = find_time(text)
+                if ft and (not t or ft not in t):  # touching spans hide a date from the line
+                    t = ft
             if t and time_ is None:
                 time_ = t
                 for e in els:
                     if e.extra.get("datetime"):
                         time_ = time_ or e.extra["datetime"]
             if author is None:
-                a = find_author(text, t)
+                a = fa or find_author(text, t)
                 if a is None and AUTHOR_TOKENS & toks and n <= 6 and not DATE.search(text):
                     a = re.sub(r"\s+(?:says|said|wrote)\s*:?\s*$", "", text, flags=re.I).strip()
                 author = a or author
@@ -290,11 +476,11 @@ def record_fields(page: Page, bis: list[int]) -> dict | None:
                 likes = lk
             if t or author:
                 rest = text
-                for piece in (t, author):
-                    if piece:
-                        rest = rest.replace(piece, " ")
+                for piece in (t, author, *other):
+                    if piece:  # as read, and as the line has it when its spans touch
+                        rest = rest.replace(piece, " ").replace(piece.replace(" ", ""), " ")
                 rest = re.sub(
-                    r"\b(?:by|on|at|says|said|wrote|posted|reply|permalink|"
+                    r"\bhttps?://\S+|\b(?:by|on|at|says|said|wrote|posted|reply|permalink|"
                     r"report|share|link|edit|quote)\b|[#|•·:,.\-–—]",
                     " ",
                     rest,
@@ -309,6 +495,11 @@ def record_fields(page: Page, bis: list[int]) -> dict | None:
                 lk = int(m.group()) if m else None
             if lk is not None and likes is None:
                 likes = lk
+            continue
+        if _BARE_NUMBER.match(text):  # a vote or reply count, never comment text
+            if likes is None and _like_markup(page, b, toks):
+                digits = text.strip().lstrip("+").replace(",", "")
+                likes = int(digits) if re.fullmatch(r"-?\d+", digits) else None
             continue
         if _drop(text):
             continue

@@ -148,3 +148,86 @@ def test_comment_divs_with_inline_byline_and_reply_class(fixture_path, model):
     assert [c["time"] for c in cs] == ["6 hours ago", "5 hours ago", "3 hours ago"]
     assert cs[1]["text"] == "Wait until the insurers pull out again. One convoy proves nothing."
     assert_no_boilerplate(res, ["Comments", "Privacy", "World"])
+
+
+DISQUS_SPANS = [
+    # (author, time, likes, parent index, text)
+    ("Ruth Calder", "3 hours ago", 23, None,
+     "I cross twice a day to get to the hospital for my shifts. Another four pounds a week "
+     "is not nothing on a care assistant's wage."),
+    ("Alasdair M", "2 hours ago", 7, 0,
+     "The crew agreement only brings our pay up to what the mainland boats paid five years "
+     "ago. Blame the fuel, not us."),
+    ("Ruth Calder", "an hour ago", None, 1,
+     "Nobody is blaming the crew. The council should have kept the early boats cheap, that "
+     "was the whole point of the subsidy."),
+    ("P. Kenny", "45 minutes ago", 2, None, "Typical. Rip off the people with no choice."),
+    ("seagull77", "10 minutes ago", 0, None,
+     "Useless operator, useless council, and a paper that prints their press release word "
+     "for word. Pathetic, the lot of you."),
+]
+
+
+@pytest.mark.parametrize("model", models())
+def test_disqus_touching_spans_vote_counts_and_parent_links(fixture_path, model):
+    """Disqus markup with the byline's spans touching ("Ruth Calderan hour ago" as one line),
+    an "in reply to" link beside the author, bare vote counts in li.voting and comments
+    without a Reply link: every field comes from the span that holds it, and no vote count
+    or time ends up in a text or an author."""
+    res = split(fixture_path("disqus_touching_spans.html").read_bytes(), model=model)
+    assert res["title"] == "Harbour ferry fares to rise by a third from spring"
+    assert res["article"].startswith("The harbour ferry will charge a third more")
+    assert res["article"].endswith("cutting the last evening boat.")
+    cs = res["comments"]
+    assert_valid_thread(cs)
+    got = [
+        (c["author"], c["time"], c["likes"], c["parent_id"], c["text"], c["quote"]) for c in cs
+    ]
+    want = [
+        (a, t, lk, None if p is None else cs[p]["id"], text, None)
+        for a, t, lk, p, text in DISQUS_SPANS
+    ]
+    assert got == want
+    assert [c["depth"] for c in cs] == [0, 1, 2, 0, 0]
+    assert_no_boilerplate(
+        res, ["Reply", "Share", "Sort by", "5 comments", "Sign in", "Privacy", "Coastline"]
+    )
+
+
+def test_thread_records_vouch_for_text_the_labels_missed(fixture_path):
+    """A record of the thread's own signature keeps its text when the block labels left it
+    out (here the last comment's text, as the learned model did on a rude comment without a
+    Reply link); the vouched-for block is reported so it leaves the article."""
+    from stance.splitter.blocks import parse
+    from stance.splitter.thread import build_thread
+
+    page = parse(fixture_path("disqus_touching_spans.html").read_text(encoding="utf-8"))
+    texts = [b.text for b in page.blocks]
+    first = texts.index("5 comments")
+    missed = next(i for i, t in enumerate(texts) if t.startswith("Useless operator"))
+    cblocks = [i for i in range(first, len(texts) - 1) if i != missed]
+    records, added = build_thread(page, cblocks)
+    assert missed in added
+    assert [r["author"] for r in records] == [a for a, *_ in DISQUS_SPANS]
+    assert records[-1]["text"] == DISQUS_SPANS[-1][-1]
+    assert records[-1]["likes"] == 0
+    # the page-wide wrapper is no record: nothing outside the thread is vouched for
+    assert all(i > first for i in added)
+
+
+def test_inline_elements_keep_their_own_text():
+    """blocks.parse: a classed inline element remembers its own short text, so touching
+    spans stay apart; an element holding a block boundary keeps none."""
+    from stance.splitter.blocks import parse
+
+    page = parse(
+        '<div class="byline"><span class="author">Ann Lee</span><span class="when">'
+        "<span>03.05.26</span><span>14:02</span></span></div>"
+        '<div><a class="wrap">before<div>inside</div>after</a></div>'
+    )
+    assert page.blocks[0].text == "Ann Lee03.05.2614:02"
+    own = {page.elements[i].attrs: page.elements[i].text for i in page.blocks[0].inline}
+    assert own["author"] == "Ann Lee"
+    assert own["when"] == "03.05.26 14:02"
+    wrap = next(e for e in page.elements if e.attrs == "wrap")
+    assert wrap.text is None
