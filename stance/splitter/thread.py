@@ -72,6 +72,13 @@ LIKE_TOKENS = frozenset(
 #: which is not the comment's own author.
 PARENT_TOKENS = frozenset(["parent", "replyto", "mention", "mentions"])
 _BARE_NUMBER = re.compile(r"^\s*[-+]?\d[\d,.]{0,6}\s*$")
+#: A record's reply link in other languages (UI_LINE has the English ones; it is also a
+#: block-model feature, so it is left as trained).
+_REPLY_LINK = re.compile(
+    r"^\s*(?:antworten|beantworten|répondre|responder|rispondi|ответить|odpowiedz|odpowiedź|"
+    r"reageer|reageren|svara|svar|vastaa|odpovědět|válasz)\s*[.:!›»↓]*\s*$",
+    re.I,
+)
 QUOTE_TOKENS = frozenset(["quote", "blockquote", "quoted"])
 INLINE_TAGS = frozenset(
     [
@@ -377,6 +384,7 @@ def _section_line(text: str) -> bool:
 def _drop(text: str) -> bool:
     return bool(
         UI_LINE.match(text)
+        or _REPLY_LINK.match(text)
         or is_prompt(text)
         or (len(text) < 120 and (COMMENTS_HEADER.match(text) or WIDGET.match(text)))
     )

@@ -231,3 +231,28 @@ def test_inline_elements_keep_their_own_text():
     assert own["when"] == "03.05.26 14:02"
     wrap = next(e for e in page.elements if e.attrs == "wrap")
     assert wrap.text is None
+
+
+def test_reply_links_in_other_languages_are_not_comment_text():
+    """A record's "Antworten" / "Répondre" link is chrome like "Reply"."""
+    from stance.splitter.blocks import parse
+    from stance.splitter.thread import build_records
+
+    rec = (
+        '<li class="comment"><div class="comment-author">{a}</div>'
+        '<div class="comment-time">{t}</div><p>{x}</p>'
+        '<div class="comment-reply"><a class="comment-reply-link">{r}</a></div></li>'
+    )
+    page = parse(
+        '<ol class="comments">'
+        + rec.format(a="Lena K", t="3 May 2026", x="Die Umfrage war viel zu klein.", r="Antworten")
+        + rec.format(a="Paul", t="4 May 2026", x="Das sehe ich genauso, leider.", r="Antworten")
+        + rec.format(a="Zoé", t="5 May 2026", x="Même chose ici, hélas.", r="Répondre")
+        + "</ol>"
+    )
+    records = build_records(page, list(range(len(page.blocks))))
+    assert [(r["author"], r["text"]) for r in records] == [
+        ("Lena K", "Die Umfrage war viel zu klein."),
+        ("Paul", "Das sehe ich genauso, leider."),
+        ("Zoé", "Même chose ici, hélas."),
+    ]
