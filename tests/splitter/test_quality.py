@@ -34,13 +34,14 @@ def test_shipped_model_on_dragnet_dev(data_dir):
         content.add(content_text(res), gold_content)
         if tokens(gold_comments):
             comments.add(comment_text(res), gold_comments)
-    assert content.summary()["mF1"] >= 0.85
-    assert comments.summary()["mF1"] >= 0.80
+    # measured 2026-11-23 on these 25 pages: content 0.909, comments 0.939
+    assert content.summary()["mF1"] >= 0.88
+    assert comments.summary()["mF1"] >= 0.90
 
 
 def test_shipped_model_predicts_no_comments_on_pages_without_any(data_dir):
     # issue #3: on dev pages whose gold has no comment section, no comments predicted on
-    # >= 95 % of them (benchmarks/split_bench.py measured 125/130 with the shipped model)
+    # >= 95 % of them (benchmarks/split_bench.py measured 126/130 with the shipped model)
     from stance.errors import DataError
     from stance.splitter.metrics import dragnet_dev_metrics
 
