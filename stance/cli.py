@@ -42,7 +42,7 @@ def _is_page(file: str) -> bool:
     suffix = Path(file).suffix.lower()
     if suffix in PAGE_SUFFIXES:
         return True
-    if suffix in RECORD_SUFFIXES:
+    if suffix in RECORD_SUFFIXES or not Path(file).is_file():
         return False
     try:
         with open(file, "rb") as fh:

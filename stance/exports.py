@@ -28,7 +28,10 @@ _BLOCKS = ("p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", 
 
 
 def is_disqus_export(path: str | Path) -> bool:
-    """Whether ``path`` (plain or ``.gz``) starts like a Disqus XML export."""
+    """Whether ``path`` (plain or ``.gz``) starts like a Disqus XML export (only a regular
+    file is sniffed: reading the head of a pipe would consume it)."""
+    if not Path(path).is_file():
+        return False
     try:
         with _open(path) as fh:
             head = fh.read(4096)
