@@ -22,6 +22,7 @@ incivility label is the same class (a sample of flagged comments only); the run 
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -219,6 +220,10 @@ def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | Non
     from stance.scorer import Scorer
 
     options = options or EvaluateOptions()
+    if isinstance(rows, (str, bytes, os.PathLike)):
+        raise TypeError("evaluate() takes labelled rows (dicts), not a path: read them with "
+                        "`from stance.evaluate import load_rows; rows, errors = load_rows(path)`"
+                        " (or run `stance evaluate PATH`)")
     rows = list(rows)
     for n, row in enumerate(rows, start=1):
         why = label_problem(row) if isinstance(row, dict) else "not a dict"

@@ -56,6 +56,20 @@ class ScoreOptions:
     #: How many earlier comments are remembered to resolve ``parent_id`` (oldest dropped).
     parent_memory: int = 1_000_000
 
+    def __post_init__(self) -> None:
+        # the CLI checks its flags; library callers get the same checks here
+        targets = (self.targets,) if isinstance(self.targets, str) else tuple(self.targets)
+        if not all(isinstance(t, str) for t in targets):
+            raise TypeError(f"targets must be strings, got {targets!r}")
+        object.__setattr__(self, "targets", targets)  # "NATO" is one target, not four
+        for name, least in (("batch_size", 1), ("jobs", 0), ("precision", 0),
+                            ("parent_memory", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ValueError(f"{name} must be an integer >= {least}, not {value!r}")
+        if self.threshold is not None and not 0.0 <= float(self.threshold) <= 1.0:
+            raise ValueError(f"threshold must be from 0 to 1, not {self.threshold!r}")
+
 
 @dataclass(frozen=True)
 class TrainOptions:

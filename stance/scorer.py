@@ -32,18 +32,30 @@ from stance.resources import default_model_dir
 TASK_FILES = {"incivility": "incivility.joblib", "stance": "stance.joblib", "reply": "reply.joblib"}
 
 
+def _distinct(targets: Iterable[Any]) -> list[str]:
+    """Non-blank string targets, each once: "Russia", " russia" and "RUSSIA" are one target
+    (the first spelling is kept)."""
+    seen: dict[str, str] = {}
+    for t in targets:
+        if isinstance(t, str) and t.strip():
+            seen.setdefault(" ".join(t.lower().split()), t)
+    return list(seen.values())
+
+
 def record_targets(record: Record, default_targets: Sequence[str] = ()) -> list[str]:
     """Targets of a record: its ``target`` (str or list; blank ones dropped, repeats scored
-    once), else the defaults, else its ``title``."""
+    once, also when they differ only in case or spacing), else the defaults, else its
+    ``title``."""
     target = record.get("target")
     if isinstance(target, str):
         target = [target]
     if isinstance(target, list):
-        own = list(dict.fromkeys(t for t in target if isinstance(t, str) and t.strip()))
+        own = _distinct(target)
         if own:
             return own
-    if default_targets:
-        return list(default_targets)
+    defaults = _distinct(default_targets)
+    if defaults:
+        return defaults
     title = record.get("title")
     return [title] if isinstance(title, str) and title.strip() else []
 
