@@ -27,7 +27,7 @@ app = typer.Typer(
 PAGE_SUFFIXES = {".html", ".htm", ".xhtml", ".txt", ".text"}
 #: Suffixes of comment files (``stance score`` reads any other file as a page if it starts
 #: with markup: a saved ``story.php`` or an extension-less download).
-RECORD_SUFFIXES = {".jsonl", ".json", ".ndjson", ".csv", ".tsv", ".gz"}
+RECORD_SUFFIXES = {".jsonl", ".json", ".ndjson", ".csv", ".tsv", ".gz", ".xml"}
 
 
 def _is_page(file: str) -> bool:

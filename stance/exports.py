@@ -37,7 +37,10 @@ def is_disqus_export(path: str | Path) -> bool:
             head = fh.read(4096)
     except OSError:
         return False
-    return b"<disqus" in head and b"disqus.com" in head
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"<?xml"):  # the declaration, then the root element
+        head = head[head.find(b"?>") + 2:].lstrip() if b"?>" in head else b""
+    return head.startswith(b"<disqus") and b"disqus.com" in head
 
 
 def _open(path: str | Path):
@@ -62,6 +65,8 @@ def html_text(html: str) -> tuple[str, str]:
         root = lhtml.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
         return _lines(html), ""
+    for junk in list(root.iter("script", "style", "noscript", "template")):
+        junk.drop_tree()  # code, not words of the comment
     quotes = []
     for bq in list(root.iter("blockquote")):
         if any(a.tag == "blockquote" for a in bq.iterancestors()):

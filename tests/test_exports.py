@@ -74,8 +74,26 @@ def test_a_broken_export_keeps_the_posts_before_the_fault(tmp_path):
         list(read_records(other))
 
 
+def test_only_an_export_is_read_as_one(tmp_path):
+    # a JSONL file whose first comment talks about Disqus stays JSON lines
+    lines = tmp_path / "comments.jsonl"
+    lines.write_text('{"id": "1", "text": "Paste <disqus> from https://disqus.com here"}\n'
+                     '{"id": "2", "text": "ok"}\n')
+    assert not is_disqus_export(lines)
+    assert [r["id"] for r in read_records(lines)] == ["1", "2"]
+    # another XML format (a WordPress export) is a clear error, not an empty result
+    wxr = tmp_path / "wordpress.xml"
+    wxr.write_text('<?xml version="1.0"?><rss version="2.0" '
+                   'xmlns:wp="http://wordpress.org/export/1.2/"><channel/></rss>')
+    res = CliRunner().invoke(app, ["score", str(wxr), "-q"])
+    assert res.exit_code == 2 and "not a Disqus export" in res.output
+
+
 def test_html_text_without_markup_and_nested_quotes():
     assert html_text("plain &amp; simple") == ("plain & simple", "")
     text, quote = html_text("<blockquote>outer <blockquote>inner</blockquote></blockquote>"
                             "<p>my answer</p>")
     assert text == "my answer" and quote == "outer\ninner"
+    text, _ = html_text('<p>See <a href="x">this link</a></p><script>alert("x")</script>'
+                        "<style>p{color:red}</style><p>ok.</p>")
+    assert text == "See this link\nok."
