@@ -90,8 +90,11 @@ def _lines(text: str) -> str:
 
 
 def _child_text(elem, name: str) -> str | None:
+    """The text of ``elem``'s child ``name``; an entity reference of a DTD (never expanded)
+    stays as written (``&x;``) instead of cutting the text there."""
     child = elem.find(_NS + name)
-    return child.text.strip() if child is not None and child.text else None
+    text = "".join(child.itertext()).strip() if child is not None else ""
+    return text or None
 
 
 def _ref(elem, name: str) -> str | None:
@@ -99,13 +102,17 @@ def _ref(elem, name: str) -> str | None:
     return child.get(_DSQ_ID) if child is not None else None
 
 
-def read_disqus(path: str | Path, source: str | None = None) -> Iterator[Record]:
+def read_disqus(path: str | Path, source: str | None = None,
+                threads: dict[str, tuple[str | None, str | None]] | None = None
+                ) -> Iterator[Record]:
     """One record per ``<post>`` of a Disqus XML export, in file order (see the module doc);
-    a malformed file ends with one error record naming its line."""
+    a malformed file ends with one error record naming its line. ``threads`` (optional)
+    receives every thread's (title, link) by ``dsq:id``; a post listed before its thread
+    (exports list threads first) has no ``title`` / ``url``."""
     from lxml import etree
 
     source = source or str(path)
-    threads: dict[str, tuple[str | None, str | None]] = {}  # dsq:id -> (title, link)
+    threads = {} if threads is None else threads
     with _open(path) as fh:
         events = etree.iterparse(fh, events=("end",), tag=(_NS + "thread", _NS + "post"),
                                  resolve_entities=False, no_network=True, remove_comments=True,
@@ -150,7 +157,8 @@ def disqus_pages(path: str | Path) -> Iterator[Record]:
     thread's first post): title, url, no article, and its comments with depth."""
     pages: dict[str, Record] = {}
     depth: dict[str, int] = {}
-    for rec in read_disqus(path):
+    threads: dict[str, tuple[str | None, str | None]] = {}
+    for rec in read_disqus(path, threads=threads):
         if "error" in rec:
             yield {"source": str(path), "error": rec["error"]}
             continue
@@ -165,4 +173,8 @@ def disqus_pages(path: str | Path) -> Iterator[Record]:
             "id": cid, "parent_id": parent, "depth": level,
             "author": rec.get("author"), "time": rec.get("time"), "likes": None,
             "quote": rec.get("quote"), "text": rec["text"]})
+    for key, page in pages.items():  # threads listed after their first post
+        title, link = threads.get(key, (None, None))
+        page["title"] = page["title"] or title or ""
+        page["url"] = page["url"] or link
     yield from pages.values()

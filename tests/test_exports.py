@@ -57,6 +57,17 @@ def test_split_gives_one_page_per_thread():
     assert res.exit_code == 0 and len(res.stdout.splitlines()) == 2
 
 
+def test_a_thread_listed_after_its_posts_still_titles_its_page(tmp_path):
+    text = EXPORT.read_text()
+    start, end = text.index('  <thread dsq:id="880012">'), text.index("  <post dsq:id=")
+    late = text[:start] + text[end:].replace("</disqus>", text[start:end] + "</disqus>")
+    moved = tmp_path / "late.xml"
+    moved.write_text(late)
+    pages = list(disqus_pages(moved))
+    assert pages[1]["title"] == "Library to open on Sundays from next month"
+    assert pages[1]["url"].endswith("/library-hours/")
+
+
 def test_a_broken_export_keeps_the_posts_before_the_fault(tmp_path):
     text = EXPORT.read_text()
     cut = text.index("<post dsq:id=\"5550003\">")
@@ -87,6 +98,18 @@ def test_only_an_export_is_read_as_one(tmp_path):
                    'xmlns:wp="http://wordpress.org/export/1.2/"><channel/></rss>')
     res = CliRunner().invoke(app, ["score", str(wxr), "-q"])
     assert res.exit_code == 2 and "not a Disqus export" in res.output
+
+
+def test_dtd_entities_are_neither_expanded_nor_cutting_the_text(tmp_path):
+    dtd = tmp_path / "dtd.xml"
+    dtd.write_text('<?xml version="1.0"?>\n<!DOCTYPE disqus [<!ENTITY x "EXPANDED">]>\n'
+                   '<disqus xmlns="http://disqus.com" '
+                   'xmlns:dsq="http://disqus.com/disqus-internals">\n'
+                   '<thread dsq:id="1"><title>Fares</title></thread>\n'
+                   '<post dsq:id="2"><message>before &x; after</message>'
+                   '<thread dsq:id="1"/></post>\n</disqus>\n')
+    (rec,) = read_disqus(dtd)
+    assert rec["text"] == "before &x; after" and rec["title"] == "Fares"
 
 
 def test_html_text_without_markup_and_nested_quotes():
