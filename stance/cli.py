@@ -50,6 +50,8 @@ def _is_page(file: str) -> bool:
     except OSError:
         return False
     return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"<"
+
+
 #: Bad records logged one by one on stderr; past this, only the total (they stay in the output).
 MAX_WARNINGS = 20
 
