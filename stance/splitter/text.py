@@ -5,7 +5,14 @@ prompt or form, or the first line that opens a comment record). Before it: outle
 up to the title, bylines, dates, photo credits, copyright and widgets are dropped; the
 article paragraphs and sub-headings are kept. After it: ``parse_thread`` rebuilds the
 records from the thread's own structure (numbering, bullets, indentation, repeated
-metadata lines).
+metadata lines). A thread is kept when its records carry names and dates, open with their
+own bylines ("#3 Ann wrote:", "Ann says:", dated or not) or are seen by the block model.
+
+No line is lost silently: paragraphs above the chosen title stay in the article, and when a
+record opener ("The mayor says:") leads to no thread, the lines after it are the article's.
+Only an announced comment section ("12 Comments", "Leave a Reply") whose records show no
+structure is dropped as a whole (it is comment material, not article text). A short line
+set apart by a blank line above a longer paragraph is the headline even without a byline.
 """
 
 from __future__ import annotations
@@ -63,7 +70,36 @@ AVATAR = re.compile(
 )
 VOTES = re.compile(r"^\s*[△▽▲▼↑↓+\-]*\s*\d{1,6}(?:\s*[△▽▲▼↑↓|•]+\s*\d{0,6})*\s*$")
 FOOTER_WORD = re.compile(r"^(?:reply|like|share|report)\b", re.I)
-QUOTE_OPEN = re.compile(r"^\s*(?:>|[“\"«„]|quote:)", re.I)
+QUOTE_OPEN = re.compile(r"^\s*(?:>|[“\"«„]|quote:|quote\s+from\s+[^:\n]{1,60}:)", re.I)
+# "#3 Ann wrote:" / "Ann says:" alone on a line: a comment record's own opener, dated or not
+FORUM_BYLINE = re.compile(r"^\s*#\s?\d{1,6}\s+[^\n]{1,60}?\s+wrote\s*:?\s*$", re.I)
+SAYS_BYLINE = re.compile(r"^\s*(?P<a>[^\s:][^\n:]{0,40}?)\s+(?:says|wrote)\s*:\s*$", re.I)
+# a reported-speech opener in an article ("The minister says:"), never a commenter's name
+_NOT_COMMENTER = re.compile(
+    r"^(?:the|a|an|he|she|it|they|we|i|you|this|that|these|those|who|which|someone|"
+    r"everyone|nobody|one|officials?|police|reports?)\b",
+    re.I,
+)
+# a forum's own footer after the last post ("Reply to thread", "Powered by phpBB")
+FORUM_FOOTER = re.compile(
+    r"^\s*(?:(?:post\s+)?reply\s+to\s+(?:this\s+)?(?:thread|topic)|"
+    r"powered\s+by\s+(?:phpbb|vbulletin|xenforo|mybb|smf|simple\s+machines|discourse|"
+    r"invision|fluxbb|punbb|vanilla)\b.{0,60})\s*$",
+    re.I,
+)
+
+
+def is_byline(line: str) -> bool:
+    """A line that opens a comment record by itself: "#3 Ann wrote:" or "Ann says:"."""
+    s = line.strip()
+    if len(s) > 80:
+        return False
+    if FORUM_BYLINE.match(s):
+        return True
+    m = SAYS_BYLINE.match(s)
+    return bool(
+        m and len(_WORD.findall(m.group("a"))) <= 4 and not _NOT_COMMENTER.match(m.group("a"))
+    )
 
 
 def _ticker(deadline: Deadline | None):
@@ -201,6 +237,8 @@ def find_title(lines: list[str]) -> tuple[str, int]:
             break  # the article has started
         score = -0.1 * k + (1.0 if nw >= 5 else -1.5 if nw < 4 else 0.0)
         nxt = head[k + 1][1] if k + 1 < len(head) else ""
+        if _headline_shape(s, nw, lines, i, nxt):
+            score += 2.5
         if nxt and (
             BYLINE.match(nxt)
             or DATE_ONLY.match(nxt)
@@ -217,6 +255,16 @@ def find_title(lines: list[str]) -> tuple[str, int]:
     return "", head[0][0] if head else 0  # a paragraph is no headline
 
 
+def _headline_shape(s: str, nw: int, lines: list[str], i: int, nxt: str) -> bool:
+    """A short line set apart by a blank line above a longer paragraph ("Bridge tolls are
+    back", blank, the lede): how a headline looks in a dump without a byline."""
+    if nw > 15 or len(s) > 150 or s.endswith((".", ",", ":", ";")):
+        return False
+    if i + 1 >= len(lines) or lines[i + 1].strip() or not nxt:
+        return False
+    return _is_paragraph(nxt) and len(_WORD.findall(nxt)) >= 2 * nw
+
+
 def article_lines(lines: list[str], title: str, deadline: Deadline | None = None) -> list[str]:
     """Paragraphs and sub-headings of the article part, chrome dropped."""
     nt = " ".join(_WORD.findall(title.lower()))
@@ -231,7 +279,7 @@ def article_lines(lines: list[str], title: str, deadline: Deadline | None = None
         if deadline is not None and not k & 1023:
             deadline.check()
         s = ln.strip()
-        if not s or is_chrome(s):
+        if not s or is_chrome(s) or FORUM_FOOTER.match(s):
             continue
         if nt and " ".join(_WORD.findall(s.lower())) == nt:
             continue  # the title printed again
@@ -246,6 +294,28 @@ def article_lines(lines: list[str], title: str, deadline: Deadline | None = None
     if last >= 0:
         kept = kept[: last + 1]
     return kept
+
+
+def _above_title(head: list[str], title: str) -> list[str]:
+    """Paragraphs among the lines above the title (``find_title`` looks at the first 80
+    lines only): text, where the outlet's chrome up there is short lines; the title itself
+    and a breadcrumb that ends in it are not."""
+    nt = " ".join(_WORD.findall(title.lower()))
+    return [
+        s
+        for s in (ln.strip() for ln in head)
+        if s
+        and _is_paragraph(s)
+        and not is_chrome(s)
+        and not _contains(" ".join(_WORD.findall(s.lower())), nt)
+    ]
+
+
+def _contains(ns: str, nt: str) -> bool:
+    """The normalised line is the normalised title, or holds it as a run of 3+ words."""
+    if not nt:
+        return False
+    return ns == nt or (len(nt.split()) >= 3 and f" {nt} " in f" {ns} ")
 
 
 def _is_paragraph(s: str) -> bool:
@@ -493,7 +563,7 @@ def parse_thread(
             break
     for i in range(first + 1, len(lines) if cut_at_form else 0):
         tick(i)
-        if len(lines[i]) < 300 and is_prompt(lines[i]):
+        if len(lines[i]) < 300 and (is_prompt(lines[i]) or FORUM_FOOTER.match(lines[i])):
             lines = lines[:i]
             break
     # drop section headers and forms before segmenting
@@ -568,6 +638,22 @@ def line_labels(lines: list[str], model) -> list[int]:
     return out
 
 
+def _announced(line: str) -> bool:
+    """The comment section opens with its own header or form ("12 Comments", "Leave a
+    Reply"): what follows is comment-section material even when no record is read."""
+    s = line.strip()
+    return len(s) < 300 and bool(COMMENTS_HEADER.match(s) or COMMENT_PROMPT.search(s))
+
+
+def _bylined(lines: list[str], n_records: int) -> bool:
+    """The records open with their own bylines ("#3 Ann wrote:", "Ann says:"), dated or
+    not: for at least half of them, and a numbered forum post or two or more bylines."""
+    bylines = [ln for ln in lines if is_byline(ln)]
+    if len(bylines) < 0.5 * n_records:
+        return False
+    return len(bylines) >= 2 or any(FORUM_BYLINE.match(ln) for ln in bylines)
+
+
 #: Dumps longer than this (lines) are read by the rules alone.
 MAX_MODEL_LINES = 20000
 
@@ -599,12 +685,21 @@ def split_text(text: str, options, name: str, model=None) -> dict:
         cs = comment_lines[0]  # no header or record marker: the model places the thread
     region = [i for i in comment_lines if i >= cs]
     model_says = sum(len(_WORD.findall(lines[i])) for i in region) >= MIN_COMMENT_TOKENS
-    art = article_lines(lines[body_start:cs], title, deadline)
+    pre = _above_title(lines[:body_start], title)
+    art = pre + article_lines(lines[body_start:cs], title, deadline)
     deadline.check()
     article = "\n\n".join(art)
     comments = parse_thread(lines[cs:], article, deadline=deadline) if cs < n else []
     # without record structure, only a thread the model also sees is kept
-    if comments and not _structured(comments) and not (labels is not None and model_says):
+    if (
+        comments
+        and not _structured(comments)
+        and not _bylined(lines[cs:], len(comments))
+        and not (labels is not None and model_says)
+    ):
         comments = []
+    if cs < n and not comments and not _announced(lines[cs]):
+        # a record opener led to no thread after all: its lines are the article's
+        article = "\n\n".join(pre + article_lines(lines[body_start:], title, deadline))
     deadline.check()
     return {"title": title, "article": article, "comments": comments}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from stance.options import SplitOptions
 from stance.splitter import split, split_file
 
-from .conftest import assert_no_boilerplate, assert_valid_thread
+from .conftest import all_text, assert_no_boilerplate, assert_valid_thread
 
 WORDPRESS_BOILERPLATE = [
     "icon bookmark",
@@ -184,3 +186,165 @@ def test_a_paragraph_is_never_the_title():
     dump = ("The talks went on for hours without any result, delegates said. " * 40).strip()
     res = split(dump, SplitOptions(mode="text"))
     assert res["title"] == "" and res["article"].startswith("The talks went on")
+
+
+# ------------------------------------------------- bylines without a date line (issue #3)
+
+RULES_AND_MODEL = [SplitOptions(mode="text"), SplitOptions(mode="text", learned=False)]
+
+
+def _flat(cs):
+    return [(c["author"], c["parent_id"], c["depth"], c["quote"], c["text"]) for c in cs]
+
+
+def assert_nothing_lost(res: dict, dump: str, chrome: tuple[str, ...] = ()) -> None:
+    """Every non-blank line of the dump is in the title, the article or a comment field,
+    except the chrome lines named."""
+    fields = [res["title"], *all_text(res)]
+    for line in dump.splitlines():
+        s = line.strip()
+        if s and s not in chrome:
+            assert any(s in f for f in fields), f"line lost: {s!r}"
+
+
+@pytest.mark.parametrize("opts", RULES_AND_MODEL)
+def test_forum_posts_without_dates(fixture_path, opts):
+    dump = fixture_path("forum_nodates.txt").read_text(encoding="utf-8")
+    res = split(dump, opts)
+    assert res["title"] == "Ferry timetable cut to four sailings a day"
+    assert res["article"] == (
+        "The island ferry will run four times a day instead of seven from the first of May, "
+        "the operator announced, blaming the cost of fuel and a shortage of deck crew.\n\n"
+        "Residents who commute to the mainland say the last boat back, now leaving at half "
+        "past five, makes a normal working day impossible."
+    )
+    cs = res["comments"]
+    assert_valid_thread(cs)
+    assert [c["id"] for c in cs] == ["c1", "c2", "c3", "c4"]
+    assert all(c["time"] is None and c["likes"] is None for c in cs)
+    assert _flat(cs) == [
+        (
+            "marina_k",
+            None,
+            0,
+            None,
+            "Four sailings. Four. How is anyone supposed to get to the "
+            "hospital appointments on the mainland?",
+        ),
+        (
+            "Old Tom",
+            None,
+            0,
+            None,
+            "They did the same thing in 2009 and reversed it after one "
+            "summer. Write to the council, it works.",
+        ),
+        (
+            "marina_k",
+            None,
+            0,
+            "Quote from Old Tom: Write to the council, it works",
+            "Already did. The reply was a leaflet about car sharing.",
+        ),
+        (
+            "DeckhandDave",
+            None,
+            0,
+            None,
+            "Nobody mentions that the crew have not had a pay rise "
+            "in six years. That is the real shortage.",
+        ),
+    ]
+    assert_no_boilerplate(res, ["wrote", "Reply to thread", "Powered by", "#17"])
+    chrome = ("Reply to thread", "Powered by XenForo")
+    bylines = tuple(ln for ln in dump.splitlines() if ln.startswith("#"))
+    assert_nothing_lost(res, dump, chrome + bylines)
+
+
+@pytest.mark.parametrize("opts", RULES_AND_MODEL)
+def test_says_comments_without_dates(fixture_path, opts):
+    dump = fixture_path("says_nodates.txt").read_text(encoding="utf-8")
+    res = split(dump, opts)
+    assert res["title"] == "Library to open on Sundays from June"
+    assert res["article"].startswith("The central library will open from 11 to 4 on Sundays")
+    assert res["article"].endswith("the culture department said.")
+    assert res["article"].count("\n\n") == 1
+    cs = res["comments"]
+    assert_valid_thread(cs)
+    assert all(c["time"] is None and c["likes"] is None for c in cs)
+    assert _flat(cs) == [
+        (
+            "Priya Natarajan",
+            None,
+            0,
+            None,
+            "Finally. Sunday is the only day I can take the "
+            "kids, and the reading room is always full on Saturdays.",
+        ),
+        (
+            "book_worm_77",
+            None,
+            0,
+            None,
+            "Volunteers running a public library is not a plan, it is a cut with a nicer name.",
+        ),
+        (
+            "Leo",
+            None,
+            0,
+            None,
+            "Northgate on a Sunday was lovely. Quiet, warm, and the staff knew everyone.",
+        ),
+    ]
+    assert_no_boilerplate(res, ["says:", "Reply"])
+    bylines = tuple(ln for ln in dump.splitlines() if ln.endswith(" says:"))
+    assert_nothing_lost(res, dump, ("Reply", *bylines))
+
+
+@pytest.mark.parametrize("opts", RULES_AND_MODEL)
+def test_headline_above_paragraphs_without_byline(fixture_path, opts):
+    dump = fixture_path("article_nobyline.txt").read_text(encoding="utf-8")
+    res = split(dump, opts)
+    assert res["title"] == "Heat pumps overtake boilers"
+    paras = [ln for ln in dump.splitlines()[1:] if ln.strip()]
+    assert len(paras) == 3
+    assert res["article"] == "\n\n".join(paras)
+    assert res["comments"] == []
+    assert_nothing_lost(res, dump)
+
+
+def test_reported_speech_opener_is_not_a_comment():
+    """A "The mayor says:" line in an article opens no comment; its lines stay in the article."""
+    dump = (
+        "Tram line extension approved\n\n"
+        "The regional council approved the four-kilometre tram extension to the airport on "
+        "Thursday after a debate that lasted most of the afternoon.\n\n"
+        "The mayor says:\n"
+        "This line will take ten thousand cars off the ring road every working day.\n\n"
+        "Construction is due to start next spring and last about three years.\n"
+    )
+    for opts in RULES_AND_MODEL:
+        res = split(dump, opts)
+        assert res["title"] == "Tram line extension approved"
+        assert res["comments"] == []
+        assert_nothing_lost(res, dump)
+
+
+def test_paragraph_above_the_title_is_kept():
+    """A lede printed above its headline and byline is article text, not outlet chrome."""
+    dump = (
+        "Menu\n"
+        "Search\n"
+        "Water bills will rise by an average of nine percent from April, the regulator said, "
+        "the largest increase in more than a decade.\n"
+        "Water bills to rise nine percent in April\n"
+        "By Tomas Lind\n"
+        "February 2, 2025\n"
+        "Companies had asked for more than twice as much to pay for new sewage works and "
+        "leak repairs, and two of them said they would appeal.\n"
+    )
+    res = split(dump, SplitOptions(mode="text", learned=False))
+    assert res["title"] == "Water bills to rise nine percent in April"
+    assert res["article"].startswith("Water bills will rise by an average of nine percent")
+    assert res["article"].endswith("two of them said they would appeal.")
+    assert_no_boilerplate(res, ["Menu", "Search", "Tomas Lind", "February 2, 2025"])
