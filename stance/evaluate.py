@@ -185,23 +185,22 @@ def _binary(value: Any) -> int | None:
 
 def resolve_parents(rows: Sequence[Record]) -> tuple[list[Record], int]:
     """Give each ``reply_stance`` row without a ``parent_text`` the text of the latest
-    *earlier* row whose ``id`` equals its ``parent_id`` (as ``stance score`` resolves it;
-    ids compare as strings). Returns the rows (resolved ones copied, others as they are) and
-    how many labelled replies named a parent that no earlier row has."""
-    seen: dict[str, str] = {}
+    *earlier* row whose ``id`` equals its ``parent_id`` (``stance.scorer.resolve_parents``,
+    as ``stance score`` resolves it). Returns the rows (resolved ones copied, others as they
+    are) and how many labelled replies named a parent that no earlier row has."""
+    from stance.scorer import resolve_parents as parents_of
+
+    rows = list(rows)
+    _, parents = next(parents_of(iter(rows), len(rows)), ([], []))
     out, missing = [], 0
-    for row in rows:
+    for row, found in zip(rows, parents):
         parent = row.get("parent_text")
-        pid = row.get("parent_id")
-        if (_is_label(row.get("reply_stance")) and pid is not None
+        if (_is_label(row.get("reply_stance")) and row.get("parent_id") is not None
                 and not (isinstance(parent, str) and parent.strip())):
-            found = seen.get(str(pid))
             if found is None:
                 missing += 1
             else:
                 row = {**row, "parent_text": found}
-        if row.get("id") is not None and isinstance(row.get("text"), str):
-            seen[str(row["id"])] = row["text"]
         out.append(row)
     return out, missing
 
@@ -262,8 +261,9 @@ def evaluate(rows: Iterable[Record], scorer=None, options: EvaluateOptions | Non
         details: dict[str, Any] = {"all": full}
         kinds = {}
         for j, head in enumerate(heads[1:], start=1):
-            gold = [(i, _binary(r.get(head)) if head in _kinds() else None)
-                    for i, r in enumerate(inc)]
+            if head not in _kinds():
+                continue
+            gold = [(i, _binary(r.get(head))) for i, r in enumerate(inc)]
             mask = [i for i, v in gold if v is not None]
             yk = [v for _, v in gold if v is not None]
             if len(set(yk)) == 2:

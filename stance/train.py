@@ -188,10 +188,7 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     card_path = out / "model_card.json"
     if not card_path.exists() and set(options.tasks) < set(TASKS):
         _copy_base_set(out)
-    try:
-        card = json.loads(card_path.read_text("utf-8")) if card_path.exists() else {}
-    except (ValueError, OSError) as exc:
-        raise DataError(f"{card_path}: not a readable model card ({exc})") from exc
+    card = _read_card(card_path) if card_path.exists() else {}
     card.setdefault("tasks", {})
     command = ("stance train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"]
                else "stance.train.train()")
@@ -223,10 +220,7 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     card["files"] = {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
                      for p in sorted(out.iterdir())
                      if p.is_file() and p.suffix == ".joblib"}
-    _refresh_flags(card)
-    card["licence_notice"] = licence_notice(card)
-    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    (out / "MODEL_CARD.md").write_text(render_card(card), "utf-8")
+    _write_card(out, card)
     return card
 
 
@@ -273,16 +267,26 @@ def refresh_licences(model_dir: str | Path) -> dict[str, Any]:
     ``python -c "from stance.train import refresh_licences; refresh_licences('models/default')"``
     """
     out = Path(model_dir)
-    card_path = out / "model_card.json"
+    card = _read_card(out / "model_card.json")
+    _write_card(out, card)
+    return card
+
+
+def _read_card(card_path: Path) -> dict[str, Any]:
     try:
-        card = json.loads(card_path.read_text("utf-8"))
+        return json.loads(card_path.read_text("utf-8"))
     except (ValueError, OSError) as exc:
         raise DataError(f"{card_path}: not a readable model card ({exc})") from exc
+
+
+def _write_card(out: Path, card: dict[str, Any]) -> None:
+    """Licence flags and notice refreshed from the registry, then ``model_card.json`` and
+    ``MODEL_CARD.md`` written in ``out``."""
     _refresh_flags(card)
     card["licence_notice"] = licence_notice(card)
-    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (out / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n",
+                                         "utf-8")
     (out / "MODEL_CARD.md").write_text(render_card(card), "utf-8")
-    return card
 
 
 def _refresh_flags(card: dict[str, Any]) -> None:
