@@ -24,13 +24,13 @@ from __future__ import annotations
 import math
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from stance.io import Record, error_record, is_error, read_records, validate
+from stance.io import Record, error_record, is_error, read_numbered, validate
 from stance.options import EvaluateOptions
 from stance.progress import log
 
@@ -111,7 +111,7 @@ def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None =
         ds = load_corpus(name, data_dir=data_dir, split=split, limit=limit)
         return ds.to_list(), []
     rows, errors = [], []
-    for line, rec in _numbered_records(spec):
+    for line, rec in read_numbered(spec):
         why = None if is_error(rec) else label_problem(rec)
         if why:
             rec = error_record(why, line, spec)
@@ -119,28 +119,6 @@ def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None =
         if limit and len(rows) >= limit:
             break
     return rows, errors
-
-
-def _numbered_records(spec: str) -> Iterator[tuple[int, Record]]:
-    """``(line, record)`` for each record of a file: the JSONL line, or for CSV/TSV the file
-    line where the row ends (a quoted cell may span lines), so errors point at the file."""
-    from stance.io import _format, open_text, parse_csv
-
-    kind = "jsonl" if spec == "-" else _format(spec)
-    if kind == "jsonl":
-        yield from enumerate(read_records(spec), start=1)
-        return
-    with open_text(spec, newline="") as fh:
-        consumed = 0
-
-        def lines() -> Iterator[str]:  # csv pulls lines one at a time, never ahead
-            nonlocal consumed
-            for text in fh:
-                consumed += 1
-                yield text
-
-        for rec in parse_csv(lines(), spec, "\t" if kind == "tsv" else ","):
-            yield (rec["line"] if is_error(rec) else consumed), rec
 
 
 def _kinds() -> tuple[str, ...]:

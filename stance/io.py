@@ -143,6 +143,12 @@ def _format(path: str | Path) -> str:
 def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record]:
     """Rows of a CSV file with a header row naming the fields (``text`` required), as
     records or error records; ``line`` is the file line where the row ends."""
+    for _, rec in _csv_rows(fh, source, delimiter):
+        yield rec
+
+
+def _csv_rows(fh: IO[str], source: str, delimiter: str) -> Iterator[tuple[int, Record]]:
+    """``parse_csv`` with the file line where each row ends (a quoted cell may span lines)."""
     import csv
 
     reader = csv.DictReader(fh, delimiter=delimiter)
@@ -156,41 +162,49 @@ def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record
         except StopIteration:
             return
         except csv.Error as exc:
-            yield error_record(f"not valid CSV ({exc})", reader.line_num, source)
+            yield reader.line_num, error_record(f"not valid CSV ({exc})", reader.line_num, source)
             continue
         n = reader.line_num
         if None in row:  # more cells than header fields
-            yield error_record("more cells than the header has columns", n, source)
+            yield n, error_record("more cells than the header has columns", n, source)
             continue
         rec = {k: v for k, v in row.items() if v is not None and (v != "" or k == "text")}
         if "text" not in rec:  # fewer cells than the header: DictReader leaves them out
-            yield error_record("fewer cells than the header has columns: no 'text'", n, source)
+            yield n, error_record("fewer cells than the header has columns: no 'text'", n,
+                                  source)
             continue
         why = None if all(v.isascii() for v in rec.values()) else _not_unicode(dumps(rec))
-        yield error_record(why, n, source) if why else rec
+        yield n, error_record(why, n, source) if why else rec
 
 
 def read_records(path: str | Path) -> Iterator[Record]:
     """Yield one record or error record per line of a JSONL file, per row of a CSV/TSV
     file with a header row, or per post of a Disqus XML export (``stance.exports``); ``-``
     is stdin, read as JSONL; ``.gz`` files are read too."""
+    for _, rec in read_numbered(path):
+        yield rec
+
+
+def read_numbered(path: str | Path) -> Iterator[tuple[int, Record]]:
+    """``read_records`` with where each record is: its line (JSONL), the line where its row
+    ends (CSV/TSV), or its position (a Disqus export's posts)."""
     source = "<stdin>" if str(path) == "-" else str(path)
     kind = "jsonl" if str(path) == "-" else _format(path)
     if kind in ("jsonl", "xml") and str(path) != "-" and Path(path).is_file():
         from stance.exports import is_disqus_export, read_disqus
 
         if is_disqus_export(path):
-            yield from read_disqus(path, source)
+            yield from enumerate(read_disqus(path, source), start=1)
             return
         if kind == "xml":
             raise InputError("an XML file that is not a Disqus export (the XML format read)",
                              source)
     if kind != "jsonl":
         with open_text(path, newline="") as fh:
-            yield from parse_csv(fh, source, "\t" if kind == "tsv" else ",")
+            yield from _csv_rows(fh, source, "\t" if kind == "tsv" else ",")
         return
     with open_text(path) as fh:
-        yield from parse_lines(fh, source)
+        yield from enumerate(parse_lines(fh, source), start=1)
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
