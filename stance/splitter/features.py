@@ -267,12 +267,15 @@ def block_rows(page: Page, text: bool = False) -> BlockRows:
                 cdist.append(0)
             else:
                 cdist.append(cdist[el.parent] + 1 if el.parent >= 0 else far)
+    esig: dict[int, str] = {}  # element -> its own part of a signature
     sig_of: dict[int, str] = {}
     anc_groups: dict[int, tuple] = {}
     sigs = []
     ind = []
     depth = num[:, c["depth"]]
+    depths = [0.0] * nb
     commentish = np.zeros(nb, dtype=bool)
+    inline_cache = _INLINE
     for i, b in enumerate(blocks):
         e = b.elem
         if e < 0:
@@ -282,20 +285,31 @@ def block_rows(page: Page, text: bool = False) -> BlockRows:
         own = els[e]
         sg = sig_of.get(e)
         if sg is None:
-            sg = sig_of[e] = signature(page, e)
+            sg = sig_of[e] = _signature(els, e, esig)
         sigs.append(sg)
         if cdist[e] < 12:
             commentish[i] = True
             if anchor_attr == nb:
                 anchor_attr = i
-        depth[i] = min(own.depth, 60) / 60
-        ag = anc_groups.get(own.parent)
+        depths[i] = min(own.depth, 60) / 60
+        p = own.parent
+        ag = anc_groups.get(p)
         if ag is None:
-            ag = anc_groups[own.parent] = _anc_names(els, own.parent)
-        groups = [_own_names(own.tag, own.tokens), ag, word_groups[i]]
-        if b.inline:
-            groups.append(_inline_names(tuple((els[a].tag, els[a].tokens) for a in b.inline)))
-        ind.append(tuple(groups))
+            ag = anc_groups[p] = _anc_names(els, p)
+        inl = b.inline
+        if inl:
+            if len(inl) == 1:
+                a = els[inl[0]]
+                key = ((a.tag, a.tokens),)
+            else:
+                key = tuple([(a.tag, a.tokens) for a in map(els.__getitem__, inl)])
+            ig = inline_cache.get(key)
+            if ig is None:
+                ig = _inline_names(key)
+            ind.append((_own_names(own.tag, own.tokens), ag, word_groups[i], ig))
+        else:
+            ind.append((_own_names(own.tag, own.tokens), ag, word_groups[i]))
+    depth[:] = depths
     sig_count = Counter(sigs)
     sig_tokens: Counter = Counter()
     for s, n in zip(sigs, ntoks):
@@ -309,21 +323,69 @@ def block_rows(page: Page, text: bool = False) -> BlockRows:
     return BlockRows(num, ind, "T:" if text else "", commentish)
 
 
+def _signature(els, idx: int, esig: dict[int, str]) -> str:
+    """``signature`` of element ``idx`` (3 levels), with each element's part memoised in
+    ``esig`` (one page's)."""
+    parts = []
+    for _ in range(3):
+        if idx < 0:
+            break
+        e = els[idx]
+        s = esig.get(idx)
+        if s is None:
+            s = esig[idx] = _elem_sig(e.tag, e.tokens)
+        parts.append(s)
+        idx = e.parent
+    return "/".join(parts)
+
+
 def _anc_names(els, idx: int) -> tuple[str, ...]:
     """Markup feature names of a block's ancestors from its parent ``idx`` up (9 levels)."""
-    out = []
-    k = 1
-    while idx >= 0 and k < 10:
+    if idx < 0:
+        return ()
+    e = els[idx]
+    out = ["pt1=" + e.tag]
+    if e.tokens:
+        out += _tok_names(e.tokens, True)
+    idx = e.parent
+    if idx >= 0:
         e = els[idx]
-        if k <= 2:
-            out.append(f"pt{k}=" + e.tag)
-        for tok in e.tokens:
-            out.append("a=" + tok)
-            if k <= 3:
-                out.append("a3=" + tok)
+        out.append("pt2=" + e.tag)
+        if e.tokens:
+            out += _tok_names(e.tokens, True)
         idx = e.parent
-        k += 1
+        if idx >= 0:
+            e = els[idx]
+            if e.tokens:
+                out += _tok_names(e.tokens, True)
+            idx = e.parent
+            k = 4
+            while idx >= 0 and k < 10:
+                e = els[idx]
+                if e.tokens:
+                    out += _tok_names(e.tokens, False)
+                idx = e.parent
+                k += 1
     return tuple(dict.fromkeys(out))
+
+
+_TOK_NAMES: dict[tuple, tuple[str, ...]] = {}
+
+
+def _tok_names(tokens: tuple[str, ...], near: bool) -> tuple[str, ...]:
+    """``a=tok`` for each class token, each followed by ``a3=tok`` when ``near``, memoised."""
+    key = (tokens, near)
+    got = _TOK_NAMES.get(key)
+    if got is None:
+        names = []
+        for tok in tokens:
+            names.append("a=" + tok)
+            if near:
+                names.append("a3=" + tok)
+        got = tuple(names)
+        if len(_TOK_NAMES) < 20000:
+            _TOK_NAMES[key] = got
+    return got
 
 
 _OWN: dict[tuple, tuple[str, ...]] = {}
