@@ -264,7 +264,11 @@ class UniqueText(BaseEstimator, TransformerMixin):
 
     def transform(self, X):
         codes, uniq = _factorize(X[self.column])
-        return (self.transformer_.transform(uniq) * self.weight)[codes]
+        out = self.transformer_.transform(uniq)
+        if self.weight != 1.0:
+            out = out * self.weight
+        # all values distinct (one target per text): codes are 0..n-1, no indexing
+        return out if len(uniq) == len(codes) else out[codes]
 
 
 class TargetInteractions(BaseEstimator, TransformerMixin):
@@ -741,6 +745,9 @@ class WordwiseHashingVectorizer(HashingVectorizer):
     """
 
     def transform(self, X):
+        if callable(self.analyzer) and not (self.binary or self.alternate_sign
+                                            or isinstance(X, str)):
+            return self._hash_grams(X)
         if (self.analyzer != "char_wb" or self.binary or isinstance(X, str)
                 or self.input != "content" or self.strip_accents or self.preprocessor):
             return super().transform(X)
@@ -756,6 +763,28 @@ class WordwiseHashingVectorizer(HashingVectorizer):
         counts = sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(docs), len(index)))
         out = (counts @ self._word_rows(list(index))).astype(self.dtype, copy=False)
         out.sort_indices()
+        return normalize(out, norm=self.norm, copy=False) if self.norm is not None else out
+
+    def _hash_grams(self, X):
+        """HashingVectorizer's output for a callable analyzer (without alternate signs): the
+        analyzer's features of every document hashed in one vectorised pass, not one by one."""
+        if self.analyzer is _word_ngrams:
+            decode = self.decode
+            rows, h = _word_ngram_hashes([decode(doc) for doc in X])
+            n_docs = len(X)
+            cols = _hasher_columns(h, int(self.n_features))
+            out = sp.csr_matrix((np.ones(len(cols), self.dtype), (rows, cols)),
+                                shape=(n_docs, int(self.n_features)))
+        else:
+            analyze = self.build_analyzer()
+            grams = [analyze(doc) for doc in X]
+            indptr = np.zeros(len(grams) + 1, dtype=np.int64)
+            np.cumsum([len(g) for g in grams], out=indptr[1:])
+            flat = list(chain.from_iterable(grams))
+            cols = _hasher_columns(_hash_strings(flat), int(self.n_features))
+            out = sp.csr_matrix((np.ones(len(cols), self.dtype), cols, indptr),
+                                shape=(len(grams), int(self.n_features)))
+        out.sum_duplicates()  # (sorts the indices, as FeatureHasher's)
         return normalize(out, norm=self.norm, copy=False) if self.norm is not None else out
 
     def _word_rows(self, words: list[str]):
@@ -879,9 +908,39 @@ def build_pipeline(config: dict | None = None,
     return Pipeline([("columns", Columns()), ("features", FeatureUnion(blocks)), ("clf", clf)])
 
 
+_NO_GRAM = frozenset(".,;:")
+
+
 def _word_ngrams(text: str) -> list[str]:
-    toks = [t for t in tokenize(text) if t not in {".", ",", ";", ":"}]
+    toks = [t for t in tokenize(text) if t not in _NO_GRAM]
     return toks + list(map(" ".join, zip(toks, toks[1:])))
+
+
+def _word_ngram_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Row (text index) and ``murmurhash3_32(gram, positive=True)`` of every gram of
+    :func:`_word_ngrams` of each text, without making the bigrams into strings: the
+    unigrams are the tokens of one space-joined buffer, a bigram the window from a token's
+    start to the next token's end (tokens hold no space)."""
+    toks = [[t for t in tokenize(text) if t not in _NO_GRAM] for text in texts]
+    count = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
+    flat = list(chain.from_iterable(toks))
+    if not flat:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    joined = " ".join(flat)
+    data = joined.encode("utf-8")
+    size = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+    if len(data) != len(joined):  # byte lengths of the non-ASCII tokens
+        wide = np.flatnonzero(~np.fromiter(map(str.isascii, flat), dtype=bool, count=len(flat)))
+        size[wide] = [len(flat[i].encode("utf-8")) for i in wide]
+    start = np.zeros(len(flat), dtype=np.int64)
+    np.cumsum(size[:-1] + 1, out=start[1:])
+    row = np.repeat(np.arange(len(toks)), count)
+    pair = np.flatnonzero(row[:-1] == row[1:])  # token i and i + 1 of the same text
+    starts = np.concatenate([start, start[pair]])
+    lengths = np.concatenate([size, size[pair] + 1 + size[pair + 1]])
+    rows = np.concatenate([row, row[pair]])
+    h = _murmur3(np.frombuffer(data, dtype=np.uint8), starts, lengths).astype(np.int64)
+    return rows, h
 
 
 def _to_frame(data):

@@ -529,3 +529,21 @@ def test_char_block_switched_off_by_config(off):
     want = pipe.predict_proba(df)
     np.testing.assert_allclose(targeted.predict_proba(pipe, df), want, rtol=0, atol=1e-12)
     assert (np.asarray(LABELS)[want.argmax(1)] == df["stance"].to_numpy()).mean() > 0.9
+
+
+def test_vectorised_callable_analyzer_hashing_equals_hashingvectorizer():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from stance.targeted import WordwiseHashingVectorizer, _word_ngrams
+
+    texts = _random_texts(300, seed=3) + ["", "政府 café 🙄 naïve", "don't stop , now"]
+    for analyzer in (_word_ngrams, str.split):
+        for kw in ({"norm": None}, {"norm": "l2", "dtype": np.float32}):
+            args = {"n_features": 2**10, "alternate_sign": False, "analyzer": analyzer, **kw}
+            for batch in (texts, texts[-3:], texts[-1:], texts[:1]):
+                want = HashingVectorizer(**args).transform(batch)
+                got = WordwiseHashingVectorizer(**args).transform(batch)
+                assert got.shape == want.shape and got.dtype == want.dtype
+                np.testing.assert_array_equal(got.indptr, want.indptr)
+                np.testing.assert_array_equal(got.indices, want.indices)
+                np.testing.assert_array_equal(got.data, want.data)
