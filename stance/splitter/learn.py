@@ -15,6 +15,7 @@ from collections import Counter
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import murmurhash3_32
 
 from stance.splitter.features import (
     _WORD,
@@ -318,21 +319,24 @@ class FastScorer:
                 coef = coef / scale[None, :]
             self._w = np.ascontiguousarray(coef.T)
             self._b = np.asarray(clf.intercept_, dtype=np.float64)
-            self._str_hasher = FeatureHasher(
-                n_features=feats.n_features, input_type="string", alternate_sign=False
-            )
+            self._n_features = int(feats.n_features)
             self._cols: dict[str, int] = {}
             self._wnum: dict[str, np.ndarray] = {}
             self._gcols: dict[str, dict[tuple, list[int]]] = {}
 
     def _columns(self, names) -> list[int]:
-        """Hashed columns of feature names (memoised; FeatureHasher's own hashing)."""
+        """Hashed columns of feature names (memoised).
+
+        FeatureHasher's hashing (``alternate_sign=False``): the signed 32-bit MurmurHash3 of
+        the UTF-8 name, seed 0, column ``abs(h) % n_features`` (its own special case for
+        h = -2**31 gives the same column), without a FeatureHasher call per new name.
+        """
         cache = self._cols
         new = [k for k in dict.fromkeys(names) if k not in cache]
         if new:
-            X = self._str_hasher.transform([[k] for k in new])
-            for k, col in zip(new, X.indices.tolist()):
-                cache[k] = col
+            n = self._n_features
+            for k in new:
+                cache[k] = abs(murmurhash3_32(k, 0)) % n
             if len(cache) > 500000:
                 self._cols = {}
         return [cache[k] for k in names]
