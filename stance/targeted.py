@@ -775,7 +775,7 @@ class WordwiseHashingVectorizer(HashingVectorizer):
             return sp.csr_matrix((len(docs), self.n_features), dtype=self.dtype)
         cols = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
         counts = sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(docs), len(index)))
-        out = (counts @ self._word_rows(list(index))).astype(self.dtype, copy=False)
+        out = (counts @ self._memo_word_rows(list(index))).astype(self.dtype, copy=False)
         out.sort_indices()
         return normalize(out, norm=self.norm, copy=False) if self.norm is not None else out
 
@@ -800,6 +800,41 @@ class WordwiseHashingVectorizer(HashingVectorizer):
                                 shape=(len(grams), int(self.n_features)))
         out.sum_duplicates()  # (sorts the indices, as FeatureHasher's)
         return normalize(out, norm=self.norm, copy=False) if self.norm is not None else out
+
+    #: Distinct words whose n-gram rows one instance keeps between calls (then starts over).
+    MEMO_WORDS = 1 << 18
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # (a copy: it may be the instance's __dict__)
+        state.pop("_memo", None)  # a runtime cache, never pickled
+        return state
+
+    def _memo_word_rows(self, words: list[str]):
+        """``_word_rows(words)``, each word's row hashed once per instance (and parameters):
+        the rows of words seen in earlier calls are taken from a CSR memo (most words of a
+        batch of comments were in an earlier batch)."""
+        key = repr(sorted(self.get_params().items()))
+        memo = self.__dict__.get("_memo")
+        if memo is None or memo["key"] != key or len(memo["index"]) + len(words) > self.MEMO_WORDS:
+            memo = self._memo = {"key": key, "index": {}, "indptr": np.zeros(1, np.int64),
+                                 "indices": np.zeros(0, np.int32),
+                                 "data": np.zeros(0, self.dtype)}
+        index = memo["index"]
+        get = index.get
+        ids = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        new = np.flatnonzero(ids < 0)
+        if len(new):
+            fresh = [words[i] for i in new]
+            rows = self._word_rows(fresh)
+            base = len(index)
+            index.update(zip(fresh, range(base, base + len(fresh))))
+            ids[new] = np.arange(base, base + len(fresh))
+            memo["indptr"] = np.concatenate([memo["indptr"], memo["indptr"][-1] + rows.indptr[1:]])
+            memo["indices"] = np.concatenate([memo["indices"], rows.indices])
+            memo["data"] = np.concatenate([memo["data"], rows.data])
+        table = sp.csr_matrix((memo["data"], memo["indices"], memo["indptr"]),
+                              shape=(len(index), int(self.n_features)), copy=False)
+        return table[ids]
 
     def _word_rows(self, words: list[str]):
         """HashingVectorizer's un-normalised n-gram counts of each (distinct) word, one row per

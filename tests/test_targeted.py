@@ -547,3 +547,28 @@ def test_vectorised_callable_analyzer_hashing_equals_hashingvectorizer():
                 np.testing.assert_array_equal(got.indptr, want.indptr)
                 np.testing.assert_array_equal(got.indices, want.indices)
                 np.testing.assert_array_equal(got.data, want.data)
+
+
+def test_char_word_row_memo_keeps_the_output_and_is_not_pickled():
+    import pickle
+
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from stance.targeted import WordwiseHashingVectorizer
+
+    texts = _random_texts(600, seed=5)
+    args = {"n_features": 2**12, "alternate_sign": False, "analyzer": "char_wb", "norm": None,
+            "ngram_range": (3, 5)}
+    vec = WordwiseHashingVectorizer(**args)
+    for params in ({}, {"ngram_range": (2, 4)}, {"MEMO_WORDS": 40}):  # a fresh memo
+        if "MEMO_WORDS" in params:
+            vec.MEMO_WORDS = params.pop("MEMO_WORDS")  # full: starts over every call
+        vec.set_params(**params)
+        ref = HashingVectorizer(**{**args, **params})
+        for batch in (texts[:200], texts[100:400], texts[:200], texts[-3:]):
+            want, got = ref.transform(batch), vec.transform(batch)
+            np.testing.assert_array_equal(got.indptr, want.indptr)
+            np.testing.assert_array_equal(got.indices, want.indices)
+            np.testing.assert_array_equal(got.data, want.data)
+    assert vec._memo["index"]
+    assert "_memo" not in pickle.loads(pickle.dumps(vec)).__dict__ and vec._memo["index"]
