@@ -162,6 +162,26 @@ def _tokenize(text: str) -> tuple[str, ...]:
 _tokenize_short = functools.lru_cache(maxsize=4096)(_tokenize)
 
 
+def plain_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """``tokenize(text)``, the same tokens without ``NEG_`` marks and leading ``#`` / ``@``,
+    and the set of those: memoised as ``tokenize`` (the pair and the zero-shot block of one
+    batch both read them)."""
+    text = str(text or "")
+    return _plain_short(text) if len(text) <= 2000 else _plain_tokens(text)
+
+
+def _plain_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    toks = tokenize(text)
+    joined = " ".join(toks)
+    plain = tuple(t[4:] if t[:4] == "NEG_" else t for t in toks) if "NEG_" in joined else toks
+    if "#" in joined or "@" in joined:
+        plain = tuple(t.lstrip("#@") for t in plain)
+    return toks, plain, frozenset(plain)
+
+
+_plain_short = functools.lru_cache(maxsize=4096)(_plain_tokens)
+
+
 _C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
 
 
@@ -311,13 +331,9 @@ class TargetInteractions(BaseEstimator, TransformerMixin):
     def _text_side(text: str):
         """Tokens, plain tokens (no ``NEG_``, ``#``, ``@``), their set, the distinct words
         and the sarcasm cues of a text."""
-        toks = tokenize(text)
-        joined = " ".join(toks)
-        plain = [t[4:] if t[:4] == "NEG_" else t for t in toks] if "NEG_" in joined else toks
-        if "#" in joined or "@" in joined:
-            plain = [t.lstrip("#@") for t in plain]
+        toks, plain, pset = plain_tokens(text)
         words = [t for t in dict.fromkeys(toks) if t[0].isalnum() or t[0] in "#@"]
-        return toks, plain, set(plain), words, sarcasm_cues(text)
+        return toks, plain, pset, words, sarcasm_cues(text)
 
     def transform(self, X):
         tcodes, texts = _factorize(X["text"])

@@ -24,7 +24,6 @@ stay with the pooled model, which ARC's claims taught.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,7 +32,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 
-from stance.targeted import RoutedSGD, _factorize, _hash_strings, tokenize
+from stance.targeted import RoutedSGD, _factorize, _hash_strings, plain_tokens
 from stance.targets import content_words, is_claim, normalize_target, target_terms
 
 #: Names of the columns of :class:`Relatedness` (the flag is always the last).
@@ -45,17 +44,10 @@ def _target_hashes(targets: Sequence[str]) -> np.ndarray:
     return _hash_strings([normalize_target(t) for t in targets], seed=7)
 
 
-#: A token's negation mark and leading ``#`` / ``@`` (tokens never hold whitespace).
-_MARKS = re.compile(r"(?<!\S)(?:NEG_)?[#@]*")
-
-
-def _words(text: str) -> set[str]:
-    """The text's distinct tokens without negation marks, ``#`` or ``@``."""
-    toks = set(tokenize(text))
-    joined = " ".join(toks)
-    if "NEG_" not in joined and "#" not in joined and "@" not in joined:
-        return toks  # most texts: nothing to strip
-    return set(_MARKS.sub("", joined).split())
+def _words(text: str) -> frozenset[str]:
+    """The text's distinct tokens without negation marks, ``#`` or ``@`` (memoised with the
+    pair block's, :func:`~stance.targeted.plain_tokens`)."""
+    return plain_tokens(text)[2]
 
 
 class Relatedness(BaseEstimator, TransformerMixin):

@@ -572,3 +572,18 @@ def test_char_word_row_memo_keeps_the_output_and_is_not_pickled():
             np.testing.assert_array_equal(got.data, want.data)
     assert vec._memo["index"]
     assert "_memo" not in pickle.loads(pickle.dumps(vec)).__dict__ and vec._memo["index"]
+
+
+def test_plain_tokens_strip_negation_marks_and_tags():
+    import re
+
+    from stance.zeroshot import _words
+
+    marks = re.compile(r"(?<!\S)(?:NEG_)?[#@]*")  # the zero-shot block's former stripping
+    texts = _random_texts(400, seed=7) + ["not #tag @user here", "don't @@x ##y", ""]
+    for text in texts:
+        toks, plain, pset = targeted.plain_tokens(text)
+        assert toks == tokenize(text)
+        assert plain == tuple(marks.sub("", " ".join(toks)).split()) or not toks
+        assert pset == frozenset(plain) == _words(text)
+    assert any("NEG_" in " ".join(tokenize(t)) for t in texts)
