@@ -336,14 +336,13 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
     link = 0
     inline: list[int] = []
     gen = 0  # bumped whenever ``parts`` starts a new block
-    count = 0
     append_block = blocks.append
     append_el = elements.append
     block_tags, skip_tags = BLOCK_TAGS, SKIP_TAGS
     check = deadline.check if deadline is not None else None
+    tok_cache = _TOKEN_CACHE
 
-    for node in root.traverse(include_text=True):
-        count += 1
+    for count, node in enumerate(root.traverse(include_text=True), 1):
         if not count & 1023 and check is not None:
             check()
         parent = node.parent
@@ -359,7 +358,8 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
             top_id = top[0]
             if closed_block:
                 if parts:
-                    text = _clean("".join(parts))
+                    text = "".join(parts)
+                    text = " ".join(text.split()) if _BR not in text else _clean(text)
                     if text:
                         append_block(Block(text, cur_elem, link, tuple(inline)))
                     parts = []
@@ -406,13 +406,20 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
             ):
                 skip = True
             idx = len(elements)
-            append_el(Element(tag, cls, attr_tokens(cls), parent_idx, depth, extra))
+            if cls:
+                toks = tok_cache.get(cls)
+                if toks is None:
+                    toks = attr_tokens(cls)
+            else:
+                toks = ()
+            append_el(Element(tag, cls, toks, parent_idx, depth, extra))
         else:
             idx = parent_idx
             is_block = False
         if is_block:
             if parts:
-                text = _clean("".join(parts))
+                text = "".join(parts)
+                text = " ".join(text.split()) if _BR not in text else _clean(text)
                 if text:
                     append_block(Block(text, cur_elem, link, tuple(inline)))
                 parts = []
@@ -425,7 +432,7 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
         else:
             if idx != parent_idx and not skip:
                 inline.append(idx)
-                if elements[idx].tokens:
+                if toks:
                     start = (gen, len(parts))
             nearest = top[5]
         top = (node.mem_id, idx, is_block, skip, top[4] or tag == "a", nearest, start)
