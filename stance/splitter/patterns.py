@@ -114,15 +114,37 @@ _PROMPT_KEYS = (
 _PROMPT_KEY = re.compile("|".join(map(re.escape, _PROMPT_KEYS)))
 
 
+#: Answers of ``has_date`` / ``is_prompt`` for short texts: the readers ask about the same
+#: block text several times (features, records, fields), and menus and reply links repeat.
+_MEMO_CHARS = 300
+_MEMO_SIZE = 8192
+_DATE_MEMO: dict[str, bool] = {}
+_PROMPT_MEMO: dict[str, bool] = {}
+
+
 def has_date(text: str) -> bool:
     """DATE.search on the first 300 characters, behind a cheap prefilter."""
-    head = text[:300]
-    return _DATE_HINT.search(head) is not None and DATE.search(head) is not None
+    got = _DATE_MEMO.get(text)
+    if got is None:
+        head = text[:300]
+        got = _DATE_HINT.search(head) is not None and DATE.search(head) is not None
+        if len(text) <= _MEMO_CHARS:
+            if len(_DATE_MEMO) >= _MEMO_SIZE:
+                _DATE_MEMO.clear()
+            _DATE_MEMO[text] = got
+    return got
 
 
 def is_prompt(text: str) -> bool:
     """A comment prompt or form line ("Leave a Reply", "log in or register", ...)."""
     if len(text) > 400:
         return False
-    low = text.lower()
-    return _PROMPT_KEY.search(low) is not None and COMMENT_PROMPT.search(low) is not None
+    got = _PROMPT_MEMO.get(text)
+    if got is None:
+        low = text.lower()
+        got = _PROMPT_KEY.search(low) is not None and COMMENT_PROMPT.search(low) is not None
+        if len(text) <= _MEMO_CHARS:
+            if len(_PROMPT_MEMO) >= _MEMO_SIZE:
+                _PROMPT_MEMO.clear()
+            _PROMPT_MEMO[text] = got
+    return got
