@@ -120,14 +120,18 @@ _SARCASM_SCREEN = tuple((name, lits, re.compile(_SARCASM_RX[name])) for name, li
 }.items())
 
 
+_SARCASM_LITERALS = tuple((lit, k) for k, (_, lits, _) in enumerate(_SARCASM_SCREEN)
+                          for lit in lits)
+
+
 def sarcasm_cues(text: str) -> list[str]:
     """Names of the sarcasm / irony surface cues found in ``text`` (each name once)."""
     low = str(text or "").lower()
-    cand = [(name, rx) for name, lits, rx in _SARCASM_SCREEN if any(x in low for x in lits)]
+    cand = {k for lit, k in _SARCASM_LITERALS if lit in low}
     if not cand:
         return []
     if len(cand) == 1:
-        name, rx = cand[0]
+        name, _, rx = _SARCASM_SCREEN[cand.pop()]
         return [name] if rx.search(low) else []
     return list(dict.fromkeys(m.lastgroup for m in _SARCASM.finditer(low)))
 
@@ -667,10 +671,11 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
                 out = part if out is None else out + part
             return out
 
-        # route columns meet zero weights (cheaper than slicing them off X)
-        coef = np.hstack([self.coef_.astype(np.float32), np.zeros((len(self.coef_), k),
-                                                                  np.float32)])
-        d = dot(None, coef.T) + self.intercept_
+        def pooled():  # route columns meet zero weights (cheaper than slicing them off X)
+            return np.hstack([self.coef_.astype(np.float32),
+                              np.zeros((len(self.coef_), k), np.float32)]).T
+
+        d = dot(None, self._weights(("pooled", m, k), pooled)) + self.intercept_
         for g, spec in enumerate(getattr(self, "specialists_", [])):
             rows = np.flatnonzero(route == g)
             if spec is None or not len(rows):
@@ -680,17 +685,40 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
             c = len(q)
             if q.shape[1] > m:  # + the side-signed text block of an opposing-targets specialist:
                 # one product with [plain | signed] weights (padded: no column slicing of X)
-                qk = np.zeros((m + k, 2 * c), np.float32)
-                qk[:m, :c] = q[:, :m].T
-                qk[:q.shape[1] - m, c:] = q[:, m:].T
-                both = dot(rows, qk)
+                def signed(q=q, c=c):
+                    qk = np.zeros((m + k, 2 * c), np.float32)
+                    qk[:m, :c] = q[:, :m].T
+                    qk[:q.shape[1] - m, c:] = q[:, m:].T
+                    return qk
+
+                both = dot(rows, self._weights(("signed", g, m, k), signed))
                 ds = both[:, :c] + side[rows, None] * both[:, c:]
             else:
-                qk = np.hstack([q, np.zeros((c, k), q.dtype)]).T.astype(np.float32)
-                ds = dot(rows, qk)
+                def plain(q=q, c=c):
+                    return np.hstack([q, np.zeros((c, k), q.dtype)]).T.astype(np.float32)
+
+                ds = dot(rows, self._weights(("plain", g, m, k), plain))
             ds = ds * scale.T + icpt
             d[np.ix_(rows, cols)] = (1 - w) * d[np.ix_(rows, cols)] + w * ds
         return d
+
+    def _weights(self, key: tuple, build) -> np.ndarray:
+        """``build()``, kept per ``key`` between calls (the float32, zero-padded weight
+        matrices of ``decision_blocks``) while ``coef_`` and ``specialists_`` are the same
+        objects; a runtime cache, never pickled."""
+        src = (self.coef_, getattr(self, "specialists_", None))
+        cache = self.__dict__.get("_wcache")
+        if cache is None or cache["src"][0] is not src[0] or cache["src"][1] is not src[1]:
+            cache = self._wcache = {"src": src}
+        out = cache.get(key)
+        if out is None:
+            out = cache[key] = build()
+        return out
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # (a copy: it may be the instance's __dict__)
+        state.pop("_wcache", None)
+        return state
 
     def predict_proba(self, X) -> np.ndarray:
         return self.proba_from_decision(self.decision_function(X))

@@ -587,3 +587,20 @@ def test_plain_tokens_strip_negation_marks_and_tags():
         assert plain == tuple(marks.sub("", " ".join(toks)).split()) or not toks
         assert pset == frozenset(plain) == _words(text)
     assert any("NEG_" in " ".join(tokenize(t)) for t in texts)
+
+
+def test_routed_weight_cache_follows_new_weights_and_is_not_pickled():
+    import pickle
+
+    df = side_frame()
+    cfg = {**SMALL, "embeddings": False, "specialists": ["war"],
+           "opposing_targets": [["Russia", "Ukraine"]]}
+    pipe, _ = targeted.fit(df, None, cfg)
+    other, _ = targeted.fit(df, None, cfg, seed=3)
+    first = targeted.predict_proba(pipe, df)
+    clf, new = pipe.named_steps["clf"], other.named_steps["clf"]
+    assert clf._wcache and "_wcache" not in pickle.loads(pickle.dumps(clf)).__dict__
+    clf.coef_, clf.intercept_, clf.specialists_ = new.coef_, new.intercept_, new.specialists_
+    got = targeted.predict_proba(pipe, df)  # the same instance, cached weights replaced
+    np.testing.assert_allclose(got, targeted.predict_proba(other, df), rtol=0, atol=1e-12)
+    assert np.abs(got - first).max() > 1e-6
