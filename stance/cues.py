@@ -1,0 +1,172 @@
+"""Target-directed polarity cues for the stance model: what is said *about* the target.
+
+The hashed blocks of :mod:`stance.targeted` learn which words go with which stance from the
+training rows of each target, so a plain statement toward a target the data rarely phrased that
+way ("I support Russia.", "I oppose any further enlargement of NATO.") can be scored by the
+target's prior rather than by what it says. :class:`TargetCues` adds a few dense columns that
+carry over between targets, because their words come from a lexicon, not from the training
+rows: the polarity of the words around each mention of the target (its terms and aliases,
+:func:`stance.targets.target_terms`) within the sentence, and that of the whole comment.
+
+Polarity lexicon: VADER's (``vaderSentiment``, MIT; valence -4..4, scaled to -1..1), plus a
+short list of stance verbs and predicates VADER lacks (``STANCE_WORDS``: "oppose", "condemn",
+"stand with", "corrupt", "aggressor", ...). It is read once by ``fit`` into ``lexicon_``, so a
+fitted model scores without the package. A word in a negation scope (``NEG_`` tokens of
+:func:`stance.targeted.tokenize`) counts with the opposite sign.
+
+Columns (each times ``weight``)::
+
+    verb_favor, verb_against   stance words in the ``before`` tokens that precede a mention
+                               ("support Russia", "oppose ... NATO"): the comment's own act
+    near_favor, near_against   polarity of the other words within ``window`` tokens of a
+                               mention, in the same sentence ("Russia is a terrorist state")
+    text_positive, text_negative   polarity of the whole comment (mention or not)
+
+Sums are capped at 2 and halved, so every column lies in 0..1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from stance.errors import ModelError
+from stance.targets import target_terms
+
+#: Names of the columns of :class:`TargetCues`.
+CUE_COLUMNS = ("verb_favor", "verb_against", "near_favor", "near_against", "text_positive",
+               "text_negative")
+
+#: Stance words VADER's lexicon lacks or rates weakly, in -1..1 (favor > 0). Multi-word
+#: entries are joined with "_" after the first word is read ("stand with").
+_FAVOR_WORDS = """support supports supported supporting supporter supporters backing
+        backs endorse endorses endorsed defend defends defending champion champions applaud
+        applauds praise praises salute salutes welcome welcomes admire admires admired
+        thank thanks celebrate celebrates glory deserve deserves deserved hero heroes heroic
+        brave right justified legitimate wise solidarity long_live stand_with stands_with
+        standing_with stand_by vote_for voted_for pro"""
+_AGAINST_WORDS = """oppose opposes opposed opposing opponent condemn condemns condemned
+        denounce denounces reject rejects rejected boycott boycotts sanction sanctions
+        punish ban banned defund withdraw corrupt corruption puppet regime aggressor
+        aggressors invader invaders invasion invade invaded criminal criminals dictator
+        dictatorship fascist fascists nazi nazis genocide atrocities propaganda illegal
+        illegitimate provoke provoked provocation warmonger warmongers terror shameful
+        disgrace down_with vote_against voted_against anti"""
+STANCE_WORDS: dict[str, float] = {**dict.fromkeys(_FAVOR_WORDS.split(), 0.6),
+                                  **dict.fromkeys(_AGAINST_WORDS.split(), -0.6)}
+_PHRASE_HEADS = {"stand": "with by", "stands": "with", "standing": "with", "long": "live",
+                 "vote": "for against", "voted": "for against", "down": "with"}
+_SENTENCE_END = frozenset(".;!?")
+
+
+def _vader() -> dict[str, float]:
+    try:
+        import vaderSentiment
+    except ImportError as exc:  # a training-time dependency only
+        raise ModelError("training the stance cues needs the vaderSentiment package "
+                         "(pip install vaderSentiment)") from exc
+    path = os.path.join(os.path.dirname(vaderSentiment.__file__), "vader_lexicon.txt")
+    out: dict[str, float] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split("\t")
+            if len(parts) >= 2 and parts[0].isalpha():  # words, not emoticons
+                out[parts[0]] = max(-1.0, min(1.0, float(parts[1]) / 4))
+    return out
+
+
+def _words(tokens: Sequence[str]) -> list[tuple[str, float]]:
+    """(word, sign) per token: the ``NEG_`` mark removed and turned into sign -1, ``#``/``@``
+    stripped, the two-word stance phrases of ``_PHRASE_HEADS`` joined on their first word."""
+    out = []
+    for i, tok in enumerate(tokens):
+        sign = 1.0
+        if tok.startswith("NEG_"):
+            tok, sign = tok[4:], -1.0
+        tok = tok.lstrip("#@")
+        nxt = _PHRASE_HEADS.get(tok)
+        if nxt and i + 1 < len(tokens):
+            follow = tokens[i + 1].removeprefix("NEG_")
+            if follow in nxt.split():
+                tok = f"{tok}_{follow}"
+        out.append((tok, sign))
+    return out
+
+
+class TargetCues(BaseEstimator, TransformerMixin):
+    """Dense polarity-toward-the-target columns (:data:`CUE_COLUMNS`), as CSR.
+
+    ``window``: tokens on each side of a mention whose polarity counts as said about the
+    target; ``before``: tokens before a mention searched for the comment's own stance verb;
+    ``weight`` scales every column. Input: a mapping with ``text`` and ``target`` lists (the
+    ``columns`` step's output). ``fit`` reads the polarity lexicon into ``lexicon_``.
+    """
+
+    def __init__(self, window: int = 6, before: int = 4, weight: float = 1.0):
+        self.window = window
+        self.before = before
+        self.weight = weight
+
+    def fit(self, X=None, y=None):
+        self.lexicon_ = {**_vader(), **STANCE_WORDS}
+        return self
+
+    def transform(self, X):
+        from sklearn.utils.validation import check_is_fitted
+
+        from stance.targeted import _factorize, tokenize
+
+        check_is_fitted(self, "lexicon_")
+        lex = self.lexicon_
+        tcodes, texts = _factorize(X["text"])
+        gcodes, targets = _factorize(X["target"])
+        words = [_words(tokenize(t)) for t in texts]
+        pol = [[lex.get(w, 0.0) * s for w, s in ws] for ws in words]
+        text_cols = np.array([[sum(v for v in p if v > 0), -sum(v for v in p if v < 0)]
+                              for p in pol], dtype=np.float64).reshape(len(texts), 2)
+        terms = [target_terms(g) for g in targets]
+        pair_cols: dict[tuple[int, int], tuple[float, float, float, float]] = {}
+        for t, g in set(zip(tcodes.tolist(), gcodes.tolist())):
+            found = self._about(words[t], pol[t], terms[g])
+            if found is not None:
+                pair_cols[(t, g)] = found
+        out = np.zeros((len(tcodes), len(CUE_COLUMNS)))
+        out[:, 4:] = text_cols[tcodes]
+        if pair_cols:
+            for i, key in enumerate(zip(tcodes.tolist(), gcodes.tolist())):
+                got = pair_cols.get(key)
+                if got is not None:
+                    out[i, :4] = got
+        out = np.minimum(out, 2.0) / 2.0 * float(self.weight)
+        return sp.csr_matrix(out)
+
+    def _about(self, words, pol, terms) -> tuple[float, float, float, float] | None:
+        """(verb favor, verb against, near favor, near against) of one comment and target,
+        or None when the comment never mentions the target."""
+        hits = [i for i, (w, _) in enumerate(words) if w in terms]
+        if not hits:
+            return None
+        n = len(words)
+        seen: set[int] = set(hits)
+        verb = [0.0, 0.0]
+        near = [0.0, 0.0]
+        for h in hits:
+            lo, hi = h, h  # the mention's sentence, at most ``window`` tokens each way
+            while lo > 0 and h - lo < self.window and words[lo - 1][0] not in _SENTENCE_END:
+                lo -= 1
+            while hi < n - 1 and hi - h < self.window and words[hi + 1][0] not in _SENTENCE_END:
+                hi += 1
+            for j in range(lo, hi + 1):
+                if j in seen or not pol[j]:
+                    continue
+                seen.add(j)
+                v = pol[j]
+                if h - self.before <= j < h:
+                    verb[0 if v > 0 else 1] += abs(v)
+                else:
+                    near[0 if v > 0 else 1] += abs(v)
+        return verb[0], verb[1], near[0], near[1]
