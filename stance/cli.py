@@ -313,7 +313,9 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train the default models (or one task) from the corpora and write a model card."""
+    """Train the default models (or one task) from the corpora and write a model card.
+
+    Prints one JSON line of dev metrics per task trained (not for tasks copied or kept)."""
     from stance.options import TrainOptions
     from stance.progress import Progress, stderr_console
     from stance.train import TASKS
@@ -328,7 +330,8 @@ def train(
     except StanceError as exc:
         _fail(exc)
     stderr_console().print(f"wrote {output_dir} ({', '.join(card['files'])})")
-    for name, info in card["tasks"].items():
+    for name in card.get("trained", []):  # the tasks copied from the shipped set are not news
+        info = card["tasks"][name]
         typer.echo(json.dumps({"task": name, "dev": info.get("dev", {})}, ensure_ascii=False))
 
 

@@ -164,7 +164,9 @@ def _fit_task(task: str, cfg: dict[str, Any], options: TrainOptions, data: Path 
 
 
 def train(options: TrainOptions | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    """Train the tasks in ``options.tasks`` and write the model set; return its card."""
+    """Train the tasks in ``options.tasks`` and write the model set; return its card, plus
+    ``trained``: the tasks this call fitted (the card's other tasks were copied or kept;
+    ``trained`` is not written to the card)."""
     import joblib
 
     options = options or TrainOptions()
@@ -206,7 +208,7 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
         info.update({"file": path.name, "bytes": path.stat().st_size, "config": cfg,
                      "built": {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                "command": command, "seed": options.seed}})
-        card["tasks"][task] = _jsonable(info)
+        card["tasks"][task] = card_info(info)
         log.info("%s: wrote %s (%.1f MB)", task, path, path.stat().st_size / 1e6)
     card.update({
         "name": main.get("name", out.name),
@@ -221,7 +223,7 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
                      for p in sorted(out.iterdir())
                      if p.is_file() and p.suffix == ".joblib"}
     _write_card(out, card)
-    return card
+    return {**card, "trained": list(wanted)}
 
 
 def _wanted_tasks(main: dict[str, Any], requested: tuple[str, ...] | list[str],
@@ -347,15 +349,29 @@ def licence_notice(card: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _jsonable(obj: Any) -> Any:
+#: Entries of a task's card info written with every digit: hyperparameters (``config``: a
+#: rounded ``alpha = 2e-5`` would read 0.0) and decision thresholds (the label is
+#: ``score >= threshold_`` exactly). Everything else (metrics) is rounded to 4 decimals.
+EXACT_KEYS = ("config", "threshold", "kind_thresholds")
+
+
+def card_info(info: dict[str, Any]) -> dict[str, Any]:
+    """A task's info as the card stores it: JSON types, metrics rounded, ``EXACT_KEYS`` not."""
+    return {str(k): _jsonable(v, None if k in EXACT_KEYS else 4) for k, v in info.items()}
+
+
+def _jsonable(obj: Any, digits: int | None = 4) -> Any:
+    """``obj`` in JSON types; floats rounded to ``digits`` decimals (None: not rounded)."""
     import numpy as np
 
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): _jsonable(v, digits) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [_jsonable(v, digits) for v in obj]
     if isinstance(obj, (np.floating, float)):
-        return None if obj != obj else round(float(obj), 4)
+        if obj != obj:
+            return None
+        return float(obj) if digits is None else round(float(obj), digits)
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, (str, int, bool)) or obj is None:
@@ -387,7 +403,8 @@ def render_card(card: dict[str, Any]) -> str:
             lines += [f"Built {built['created']} by `{built['command']}` (seed {built['seed']}).",
                       ""]
         if "threshold" in info:
-            lines.append(f"Decision threshold (chosen on dev): **{info['threshold']}**")
+            lines.append(f"Decision threshold (chosen on dev): **{info['threshold']}** "
+                         "(`label` is the unrounded score >= this value)")
             lines.append("")
         srcs = info.get("sources", {})
         if srcs.get("train"):

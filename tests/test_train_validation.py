@@ -11,7 +11,13 @@ from typer.testing import CliRunner
 
 from stance.cli import app
 from stance.resources import training_dir
-from stance.train import corpus_sources, licence_notice, refresh_licences, render_card
+from stance.train import (
+    card_info,
+    corpus_sources,
+    licence_notice,
+    refresh_licences,
+    render_card,
+)
 
 runner = CliRunner()
 
@@ -62,6 +68,10 @@ def test_a_config_of_hf_datasets_only_needs_no_data_dir(tmp_path, monkeypatch, p
     assert res.exit_code == 0, res.output
     card = json.loads((out / "model_card.json").read_text())
     assert card["tasks"]["reply"]["sources"]["train"][0]["name"] == f"hf:{ds}"
+    # dev metrics are printed for the task trained, not for the ones copied from the shipped set
+    assert len(card["tasks"]) > 1
+    printed = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [p["task"] for p in printed] == ["reply"]
     # a registered corpus still needs the data directory, and says so
     res = runner.invoke(app, ["train", "--config", str(_config(tmp_path, ["reply"])),
                               "--task", "reply", "--output-dir", str(out), "-q"])
@@ -104,3 +114,26 @@ def test_registered_corpora_and_the_splitter_still_need_the_data_dir(tmp_path, m
                               "--task", tasks[0], "--output-dir", str(tmp_path / "m"), "-q"])
     assert res.exit_code == 2 and "no data directory" in res.output
     assert not (tmp_path / "m").exists()
+
+
+def test_card_keeps_every_digit_of_config_and_thresholds():
+    info = card_info({"config": {"alpha": 2e-5, "nested": {"tol": 1.23456789e-7}},
+                      "threshold": 0.99973612, "kind_thresholds": {"insult": 0.123456789},
+                      "dev": {"auc": 0.876543, "n": 12}})
+    assert info["config"] == {"alpha": 2e-5, "nested": {"tol": 1.23456789e-7}}
+    assert info["threshold"] == 0.99973612 and info["kind_thresholds"]["insult"] == 0.123456789
+    assert info["dev"] == {"auc": 0.8765, "n": 12}  # metrics stay rounded
+    assert "0.99973612" in render_card({"tasks": {"incivility": {"threshold": info["threshold"]}}})
+
+
+def test_shipped_card_matches_its_pipelines():
+    import joblib
+
+    from stance.resources import default_model_dir
+
+    d = default_model_dir()
+    card = json.loads((d / "model_card.json").read_text())["tasks"]
+    assert card["splitter"]["config"]["alpha"] == joblib.load(d / "splitter.joblib").get_params(
+        )["clf__alpha"]
+    assert card["incivility"]["threshold"] == joblib.load(d / "incivility.joblib")[-1].threshold_
+    assert card["stance"]["config"]["alpha"] > 0  # 2e-5 in training/stance.toml
