@@ -117,9 +117,14 @@ def _count_lines(path: Path) -> int | None:
 @app.command(epilog="**Examples**\n\n"
              "`stance split page.html`\n\n"
              "`stance split dump1.txt dump2.txt -o pages.jsonl`\n\n"
+             "`stance split page.html -m runs/mine` (with that model set's splitter)\n\n"
              "`curl -s https://example.org/story | stance split -`")
 def split(
     pages: Annotated[list[str], typer.Argument(help="HTML or plain-text pages; '-' reads stdin.")],
+    model: Annotated[Path | None, typer.Option(
+        "--model", "-m", help="Model directory whose splitter.joblib splits the pages (default: "
+        "$STANCE_MODEL_DIR, else the shipped models/default); a set without one splits by "
+        "rules alone.")] = None,
     output: OutputOpt = None,
     mode: Annotated[str, typer.Option(help="auto, html or text.")] = "auto",
     jobs: Annotated[int, typer.Option(
@@ -142,8 +147,10 @@ def split(
     opts = SplitOptions(mode=mode, jobs=jobs)
     failed = 0
     try:
+        splitter = _splitter_model(model)
         with Progress(enabled=not quiet and len(pages) > 1) as bar, open_output(output) as out:
-            results = bar.track(_split_pages(pages, opts), "splitting", total=len(pages),
+            results = bar.track(_split_pages(pages, opts, splitter), "splitting",
+                                total=len(pages),
                                 unit="pages")
             try:
                 for result in results:
@@ -157,7 +164,26 @@ def split(
         raise typer.Exit(1)
 
 
-def _split_pages(pages: list[str], opts):
+def _splitter_model(model: Path | None):
+    """What ``stance.splitter`` takes as ``model`` for ``--model``: "default" without it, else
+    the directory (checked here, so a wrong one fails before any page is read)."""
+    if model is None:
+        return "default"
+    from stance.errors import ModelError
+
+    if not model.is_dir():
+        raise ModelError(f"{model}: no such model directory" if not model.exists()
+                         else f"{model}: not a directory (--model takes a model directory)")
+    from stance.splitter import load_model
+
+    if load_model(model) is None:  # fails here, naming the file, if it cannot be read
+        from stance.progress import log
+
+        log.warning("%s has no splitter.joblib: pages are split by rules alone", model)
+    return str(model)
+
+
+def _split_pages(pages: list[str], opts, model="default"):
     """Results in the order of ``pages``: runs of files through ``split_files``, '-' here,
     a Disqus XML export as one page per thread."""
     import sys
@@ -173,13 +199,13 @@ def _split_pages(pages: list[str], opts):
             run.append(page)
             continue
         if run:
-            yield from split_files(run, opts)
+            yield from split_files(run, opts, model)
             run = []
         if export:
             yield from disqus_pages(page)
         elif page == "-":
             try:
-                yield split(sys.stdin.buffer.read(), opts, name="<stdin>")
+                yield split(sys.stdin.buffer.read(), opts, name="<stdin>", model=model)
             except InputError as exc:
                 yield {"source": "<stdin>", "error": str(exc)}
 
@@ -189,22 +215,32 @@ def _split_pages(pages: list[str], opts):
              "`stance score comments.jsonl --target Russia --target NATO -o scored.jsonl`\n\n"
              "`stance score page.html` (splits the page; its title is the default target)\n\n"
              "`stance score pages/*.html -o comments.jsonl` (several files, in order)\n\n"
+             "`stance score pages/*.html -t Russia -t @title` (toward Russia and each page's "
+             "headline)\n\n"
              "Input lines: `{\"text\": ..., \"target\": \"NATO\" | [..], \"title\": ..., "
              "\"id\": ..., \"parent_id\": ..., \"parent_text\": ...}`; other fields pass "
-             "through. A bad line comes back as `{\"error\": ..., \"line\": n}` in its place.")
+             "through, except that an input field named `stance`, `incivility` or "
+             "`reply_stance` is kept as `input_stance` ... (one warning). Every record read "
+             "from a file gets `source` (the file's path) unless it has its own; stdin "
+             "records get none. A bad line comes back as `{\"error\": ..., \"line\": n}` in "
+             "its place.")
 def score(
     files: Annotated[list[str], typer.Argument(
         help="Comments: JSONL ('-' for stdin), CSV/TSV with a header, a Disqus XML export, .gz "
         "of any of these; or pages "
         "(.html/.htm/.txt, or any other file that starts with markup) to split and score. "
         "Several files are scored in order.")],
-    model: ModelOpt = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", "-m", help="Model directory (default: $STANCE_MODEL_DIR, else the shipped "
+        "models/default); pages are split with its splitter.joblib.")] = None,
     output: OutputOpt = None,
     target: Annotated[list[str] | None, typer.Option(
-        "--target", "-t", help="Target for records without their own (repeatable).")] = None,
+        "--target", "-t", help="Target for records without their own (repeatable); "
+        "'@title' stands for each record's (or page's) title.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Comments per batch.")] = 2048,
     threshold: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Incivility decision threshold (default: model card's).")] = None,
+        min=0.0, max=1.0, help="Incivility decision threshold (default: the incivility "
+        "model's own, stated in its model card); label = unrounded score >= it.")] = None,
     reply: Annotated[bool, typer.Option(help="Score reply stance toward parents.")] = True,
     kinds: Annotated[bool, typer.Option(help="Report incivility kinds.")] = True,
     jobs: Annotated[int, typer.Option(
@@ -247,13 +283,15 @@ def score(
                 raise InputError("is a directory, expected a file" if path.is_dir()
                                  else "no such file", file)
         pages = [f for f in files if _is_page(f)]
+        # pages are split with the splitter of the model set that scores them
+        splitter = _splitter_model(model) if pages else "default"
         if len(files) == 1 and pages:
             from stance.splitter import split_file
 
-            inputs = [comments_to_records(split_file(files[0]))]
+            inputs = [comments_to_records(split_file(files[0], model=splitter))]
             total = len(inputs[0])
         else:
-            inputs = (_records_of(f) for f in files)
+            inputs = (_records_of(f, splitter) for f in files)
             countable = all(f != "-" and f not in pages and not f.lower().endswith(".gz")
                             for f in files)
             total = sum(_count_lines(Path(f)) or 0 for f in files) if countable else None
@@ -275,22 +313,30 @@ def score(
         raise typer.Exit(1)
 
 
-def _records_of(file: str):
-    """The records of one input of ``stance score``: a page's comments, or a file's lines.
+def _records_of(file: str, splitter="default"):
+    """The records of one input of ``stance score``: a page's comments (split with
+    ``splitter``, as ``stance.splitter.split`` takes it), or a file's lines, each with
+    ``source`` = the file's path unless it has a ``source`` of its own (not for stdin).
     A page that cannot be split is one error record in its place."""
     from stance.errors import InputError
-    from stance.io import read_records
+    from stance.io import is_error, read_records
     from stance.scorer import comments_to_records
 
     if _is_page(file):
         from stance.splitter import split_file
 
         try:
-            yield from comments_to_records(split_file(file))
+            yield from comments_to_records(split_file(file, model=splitter))
         except InputError as exc:
             yield {"error": str(exc), "line": 0}
         return
-    yield from read_records(file)
+    if file == "-":
+        yield from read_records(file)
+        return
+    for rec in read_records(file):
+        if isinstance(rec, dict) and "source" not in rec and not is_error(rec):
+            rec["source"] = file
+        yield rec
 
 
 @app.command(epilog="**Examples**\n\n"
@@ -358,7 +404,8 @@ def evaluate(
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows per source.")]
     = None,
     threshold: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Incivility decision threshold for F1 (default: model card's).")
+        min=0.0, max=1.0, help="Incivility decision threshold for F1 (default: the incivility "
+        "model's own, stated in its model card).")
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:

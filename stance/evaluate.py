@@ -3,7 +3,7 @@
 Rows are comment records with gold labels:
 
 - ``target`` + ``stance`` (favor/against/none) count for stance (``f_avg``, ``macro_f1``);
-- ``uncivil`` counts for incivility (``auc``, ``ap``, ``f1`` at the model card's threshold):
+- ``uncivil`` counts for incivility (``auc``, ``ap``, ``f1`` at the incivility model's threshold_):
   0 or 1, true/false, or a fraction from 0 to 1 (Civil Comments' share of raters), which is
   binarised at 0.5 (>= 0.5 counts as uncivil; the run logs how many labels were fractions).
   Anything else (``"yes"``, 7, 0-1 outside the range such as a 1/2 coding) is an error for
@@ -110,6 +110,11 @@ def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None =
                                 f"{', '.join(SPLITS)} (a dataset directory is hf:<path>)")
         ds = load_corpus(name, data_dir=data_dir, split=split, limit=limit)
         return ds.to_list(), []
+    why = not_rows_file(spec)
+    if why:
+        from stance.errors import InputError
+
+        raise InputError(why, spec)
     rows, errors = [], []
     for line, rec in read_numbered(spec):
         why = None if is_error(rec) else label_problem(rec)
@@ -119,6 +124,41 @@ def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None =
         if limit and len(rows) >= limit:
             break
     return rows, errors
+
+
+#: Non-blank lines ``not_rows_file`` reads from the start of a JSONL file.
+_SNIFF_LINES = 5
+
+
+def not_rows_file(path: str | Path) -> str | None:
+    """Why the file at ``path`` holds no labelled rows at all, found from its first lines (a
+    page, a text dump): one clear error instead of one "not valid JSON" per line. None for
+    stdin, CSV/TSV, XML (a Disqus export or an error of its own), and any file whose first
+    non-blank lines include one that starts like a JSON object."""
+    from stance.io import _format, open_text
+
+    if str(path) == "-" or _format(path) != "jsonl" or not Path(path).is_file():
+        return None
+    head: list[str] = []
+    with open_text(path) as fh:
+        for raw in fh:
+            if raw.strip():
+                head.append(raw.strip())
+                if len(head) >= _SNIFF_LINES:
+                    break
+    if not head or any(line.startswith("{") for line in head):
+        return None
+    from stance.exports import is_disqus_export
+
+    if is_disqus_export(path):
+        return None
+    hint = ("evaluate reads labelled rows: JSONL (one JSON object per line) or CSV/TSV with a "
+            "header row, named .csv/.tsv")
+    if head[0].startswith("<"):
+        return (f"starts with markup, so it looks like a page or an XML file, not labelled "
+                f"rows; {hint}. To evaluate on a page's comments, `stance split` it, add "
+                f"labels to the comments, and evaluate that file")
+    return f"not JSONL: none of its first {len(head)} non-blank lines is a JSON object; {hint}"
 
 
 def _kinds() -> tuple[str, ...]:

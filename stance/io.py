@@ -33,6 +33,11 @@ def validate(obj: Any) -> str | None:
     if not isinstance(obj, dict):
         return f"expected a JSON object, got {type(obj).__name__}"
     text = obj.get("text")
+    if text is None and isinstance(obj.get("comments"), list):
+        return ("a page as `stance split` writes it (a 'comments' list, no 'text'), not a "
+                "comment record: score the page files themselves (`stance score page.html`), "
+                "or write one record per comment, e.g. "
+                "jq -c '.title as $t | .comments[] | . + {title: $t}'")
     if not isinstance(text, str):
         return "missing string field 'text'" if text is None else "'text' must be a string"
     target = obj.get("target")

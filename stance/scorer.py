@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
@@ -30,6 +31,29 @@ from stance.options import ScoreOptions
 from stance.resources import default_model_dir
 
 TASK_FILES = {"incivility": "incivility.joblib", "stance": "stance.joblib", "reply": "reply.joblib"}
+
+#: The fields ``score`` writes into each record. An input field of the same name is kept as
+#: ``input_<name>`` (``input_input_<name>`` if that is taken too, and so on), never overwritten.
+OUTPUT_FIELDS = ("stance", "incivility", "reply_stance")
+
+#: A default target (``ScoreOptions.targets``, ``--target``) or a record's own target that
+#: stands for the record's ``title`` (its page's headline).
+TITLE_TARGET = "@title"
+
+
+def load_failure(exc: BaseException) -> str:
+    """What is wrong with a model file that ``joblib.load`` could not read, in words."""
+    import pickle
+
+    what = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, (pickle.UnpicklingError, KeyError, EOFError, IndexError)) or (
+            isinstance(exc, ValueError) and "pickle" in str(exc).lower()):
+        return (f"not a joblib pickle: the file is corrupt, truncated, or another kind of "
+                f"file ({what})")
+    if isinstance(exc, (ModuleNotFoundError, AttributeError, ImportError)):
+        return (f"pickled by another version of stance or scikit-learn ({what}); retrain it "
+                "with `stance train` or install the versions in its model card")
+    return what
 
 
 def _distinct(targets: Iterable[Any]) -> list[str]:
@@ -45,19 +69,26 @@ def _distinct(targets: Iterable[Any]) -> list[str]:
 def record_targets(record: Record, default_targets: Sequence[str] = ()) -> list[str]:
     """Targets of a record: its ``target`` (str or list; blank ones dropped, repeats scored
     once, also when they differ only in case or spacing), else the defaults, else its
-    ``title``."""
+    ``title``. A target ``"@title"`` (``TITLE_TARGET``), in either list, stands for the
+    record's ``title`` (dropped when the record has none): ``("Russia", "@title")`` scores
+    every record toward Russia and toward its own headline."""
+    title = record.get("title")
+    title = title if isinstance(title, str) and title.strip() else None
+
+    def expand(targets: Sequence[Any]) -> list[str]:
+        return _distinct(title if t == TITLE_TARGET else t for t in targets)
+
     target = record.get("target")
     if isinstance(target, str):
         target = [target]
     if isinstance(target, list):
-        own = _distinct(target)
+        own = expand(target)
         if own:
             return own
-    defaults = _distinct(default_targets)
+    defaults = expand(default_targets)
     if defaults:
         return defaults
-    title = record.get("title")
-    return [title] if isinstance(title, str) and title.strip() else []
+    return [title] if title else []
 
 
 class Scorer:
@@ -68,6 +99,17 @@ class Scorer:
         self.model_dir = Path(model_dir or self.options.model_dir or default_model_dir())
         self._pipelines: dict[str, Any] = {}
         self._card: dict | None = None
+        self._lock = threading.Lock()  # concurrent first calls load each pipeline once
+        self._renamed_warned = False
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["_lock"]  # locks do not pickle; a copy gets its own
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     # -- loading ---------------------------------------------------------------------------
     @property
@@ -89,22 +131,36 @@ class Scorer:
         return (self.model_dir / TASK_FILES[task]).exists()
 
     def pipeline(self, task: str):
-        if task not in self._pipelines:
-            import joblib
+        """The fitted pipeline of ``task``, loaded on first use (once, also when several
+        threads ask at the same time)."""
+        pipe = self._pipelines.get(task)
+        if pipe is not None:
+            return pipe
+        with self._lock:
+            if task not in self._pipelines:
+                import joblib
 
-            path = self.model_dir / TASK_FILES[task]
-            if not path.exists():
-                raise ModelError(f"{path}: missing; this model set has no {task!r} model")
-            try:
-                self._pipelines[task] = joblib.load(path)
-            except Exception as exc:  # unpickling errors come in many types
-                raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}: {exc})") from exc
-        return self._pipelines[task]
+                path = self.model_dir / TASK_FILES[task]
+                if not path.exists():
+                    raise ModelError(f"{path}: missing; this model set has no {task!r} model")
+                try:
+                    self._pipelines[task] = joblib.load(path)
+                except Exception as exc:  # unpickling errors come in many types
+                    raise ModelError(f"{path}: cannot be loaded ({load_failure(exc)})") from exc
+            return self._pipelines[task]
 
     @property
     def threshold(self) -> float:
+        """The incivility decision threshold: ``options.threshold``, else the fitted
+        pipeline's own ``threshold_`` (unrounded; what ``pipeline.predict`` uses), else the
+        model card's, else 0.5."""
         if self.options.threshold is not None:
             return float(self.options.threshold)
+        if self.has("incivility"):
+            pipe = self.pipeline("incivility")
+            fitted = getattr(pipe[-1] if hasattr(pipe, "steps") else pipe, "threshold_", None)
+            if fitted is not None:
+                return float(fitted)
         return float(self.card.get("tasks", {}).get("incivility", {}).get("threshold", 0.5))
 
     # -- raw probabilities ------------------------------------------------------------------
@@ -139,13 +195,16 @@ class Scorer:
     def predict(self, text: str | Sequence[str], target: str | None = None) -> Any:
         """``{label: score}`` for one text (or a list of such dicts for a list of texts).
 
-        Keys: ``uncivil`` and each incivility kind; with ``target`` (one string), also
-        ``favor``, ``against`` and ``none`` toward it. For several targets per text, use
-        :meth:`score` with records whose ``target`` is a list.
+        Keys: ``uncivil`` and each incivility kind; with ``target`` (one string, not blank),
+        also ``favor``, ``against`` and ``none`` toward it. A blank target is no target, as
+        in :meth:`score`. For several targets per text, use :meth:`score` with records whose
+        ``target`` is a list.
         """
         if target is not None and not isinstance(target, str):
             raise TypeError(f"predict() takes one target string, not {type(target).__name__}; "
                             "for several targets use score([{'text': ..., 'target': [...]}])")
+        if target is not None and not target.strip():
+            target = None
         single = isinstance(text, str)
         texts = [text] if single else list(text)
         heads, inc = self.incivility_proba(texts)
@@ -186,7 +245,7 @@ class Scorer:
 
     def _scored_batches(self, records: Iterable[Record], as_json: bool) -> Iterator[list]:
         """The scored batches of ``records`` in order (lists of records, or of JSON lines)."""
-        batches = resolve_parents(_checked(records), self.options.batch_size,
+        batches = resolve_parents(self._checked(records), self.options.batch_size,
                                   self.options.parent_memory)
         jobs = self.options.jobs
         if jobs == 0:  # auto: one worker per core, only for input worth the start-up
@@ -245,10 +304,27 @@ class Scorer:
                     ) -> list[Record]:
         """Score one batch; ``parents[i]`` is the parent text of ``batch[i]`` (or None:
         resolved within the batch). Invalid records become error records, as in ``score``."""
-        batch = list(_checked(batch))
+        batch = list(self._checked(batch))
         if parents is None:
             parents = next(resolve_parents(iter(batch), len(batch) or 1))[1] if batch else []
         return self._score_checked(batch, parents)
+
+    def _checked(self, records: Iterable[Any]) -> Iterator[Record]:
+        """``_checked`` records, with input fields named like an output field renamed (see
+        ``OUTPUT_FIELDS``); the first renaming is logged once per scorer."""
+        for rec in _checked(records):
+            if is_error(rec) or not any(k in rec for k in OUTPUT_FIELDS):
+                yield rec
+                continue
+            rec, renamed = keep_input_fields(rec)
+            if not self._renamed_warned:
+                self._renamed_warned = True
+                from stance.progress import log
+
+                log.warning("input field %s would be overwritten by the scorer's output: kept "
+                            "as %s, in every record that has it (reported once)",
+                            ", ".join(renamed), ", ".join(renamed.values()))
+            yield rec
 
     def _score_checked(self, batch: list[Record], parents: list[str | None]) -> list[Record]:
         """``score_batch`` for records already passed through ``_checked``."""
@@ -310,6 +386,22 @@ def _checked(records: Iterable[Any]) -> Iterator[Record]:
             continue
         why = validate(rec)
         yield error_record(why, n, "<records>") if why else rec
+
+
+def keep_input_fields(record: Record) -> tuple[Record, dict[str, str]]:
+    """``record`` with each input field named like an output field (``OUTPUT_FIELDS``)
+    renamed ``input_<name>`` (prefixed again while that is taken), in its place; and the
+    renamings made, ``{old: new}``."""
+    renamed: dict[str, str] = {}
+    for key in OUTPUT_FIELDS:
+        if key in record:
+            new = "input_" + key
+            while new in record or new in renamed.values():
+                new = "input_" + new
+            renamed[key] = new
+    if not renamed:
+        return record, renamed
+    return {renamed.get(k, k): v for k, v in record.items()}, renamed
 
 
 def resolve_parents(records: Iterator[Record], batch_size: int, memory: int = 1_000_000

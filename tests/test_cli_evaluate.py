@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -49,6 +50,18 @@ def test_evaluate_reports_bad_lines(tmp_path):
     assert "gold.jsonl:2" in res.output and "gold.jsonl:3" in res.output
     assert "gold.jsonl:4" in res.output
     assert json.loads((tmp_path / "m.json").read_text())["incivility"]["n"] == 2
+
+
+def test_evaluate_a_page_is_one_clear_error(tmp_path):
+    page = Path(__file__).resolve().parents[1] / "data" / "samples" / "pages" / \
+        "nato_summit_article.html"
+    res = runner.invoke(app, ["evaluate", str(page), "-q"])
+    assert res.exit_code == 2, res.output
+    assert "starts with markup" in res.output and "not valid JSON" not in res.output
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text("Comments (2)\nalice: hello\nbob: hi\n")
+    res = runner.invoke(app, ["evaluate", str(dump), "-q"])
+    assert res.exit_code == 2 and "not JSONL" in res.output
 
 
 def test_corpora_lists_registry_with_licences(tmp_path):

@@ -148,7 +148,13 @@ def test_chained_forked_scorers_each_use_their_own_models_and_options(sample_com
     b = Scorer(options=ScoreOptions(batch_size=2, jobs=2, precision=6))
     chained = list(a.score(b.score(records)))
     alone = list(Scorer(options=ScoreOptions(batch_size=2, jobs=1, precision=2)).score(records))
-    assert chained == alone  # A's scores (2 decimals) replace B's (6) in every record
+    b_alone = list(Scorer(options=ScoreOptions(batch_size=2, jobs=1, precision=6)).score(records))
+    for c, a1, b1 in zip(chained, alone, b_alone, strict=True):
+        # A's scores (2 decimals) in every record; B's (6), its input, kept as input_<field>
+        assert {k: v for k, v in c.items() if not k.startswith("input_")} == a1
+        assert {k: c["input_" + k] for k in ("stance", "incivility", "reply_stance")
+                if k in b1} == {k: b1[k] for k in ("stance", "incivility", "reply_stance")
+                                if k in b1}
 
 
 def test_forked_workers_end_with_their_parent(sample_comments, tmp_path):

@@ -2,9 +2,10 @@
 
 API::
 
-    split(source: str | bytes, options: SplitOptions | None = None, name: str = "<string>") -> dict
-    split_file(path, options: SplitOptions | None = None) -> dict
-    split_files(paths, options: SplitOptions | None = None) -> Iterator[dict]   # in order
+    split(source: str | bytes, options: SplitOptions | None = None, name: str = "<string>",
+          model="default") -> dict
+    split_file(path, options: SplitOptions | None = None, model="default") -> dict
+    split_files(paths, options: SplitOptions | None = None, model="default") -> Iterator[dict]
     fit(data_dir, options) -> sklearn Pipeline        # the learned block classifier
 
 Return value (the ``split`` contract)::
@@ -14,8 +15,12 @@ Return value (the ``split`` contract)::
 
 Raises ``stance.errors.InputError`` (naming the file) for unreadable or hostile input;
 ``split_files`` yields ``{"source": path, "error": why}`` in that page's place instead.
-The learned block classifier is loaded on first use from
-``stance.resources.default_model_dir() / "splitter.joblib"``; without it, rules alone run.
+``model`` names the learned block classifier: ``"default"`` loads it on first use from
+``stance.resources.default_model_dir() / "splitter.joblib"`` (``$STANCE_MODEL_DIR`` or the
+shipped set); a model directory (``str`` or ``Path``) uses that set's ``splitter.joblib``, as
+``stance score -m DIR`` and ``stance split -m DIR`` do; a path to a ``.joblib`` file uses it; a
+fitted classifier is used as is; None runs the rules alone. A model set without
+``splitter.joblib`` also runs the rules alone.
 """
 
 from __future__ import annotations
@@ -30,18 +35,27 @@ from typing import Any
 from stance.errors import InputError, ModelError
 from stance.options import SplitOptions
 
-__all__ = ["split", "split_file", "split_files", "fit", "load_model"]
+__all__ = ["split", "split_file", "split_files", "fit", "load_model", "model_path"]
 
 _MODEL_LOCK = threading.Lock()
 _MODEL_CACHE: dict[str, Any] = {}
 
 
-def load_model(path: str | os.PathLike[str] | None = None):
-    """The block classifier Pipeline at ``path`` (default: the shipped one), or None if absent."""
-    if path is None:
+def model_path(model: str | os.PathLike[str] | None = None) -> Path:
+    """The ``splitter.joblib`` that ``model`` names: the default set's (None or "default"),
+    a model directory's, or the file itself."""
+    if model is None or (isinstance(model, str) and model == "default"):
         from stance.resources import default_model_dir
 
-        path = default_model_dir() / "splitter.joblib"
+        return default_model_dir() / "splitter.joblib"
+    path = Path(model)
+    return path / "splitter.joblib" if path.is_dir() else path
+
+
+def load_model(path: str | os.PathLike[str] | None = None):
+    """The block classifier Pipeline at ``path`` (a ``splitter.joblib`` file or a model
+    directory; default: the default model set's), or None if absent."""
+    path = model_path(path)
     key = str(path)
     with _MODEL_LOCK:
         if key in _MODEL_CACHE:
@@ -53,7 +67,10 @@ def load_model(path: str | os.PathLike[str] | None = None):
             try:
                 model = joblib.load(path)
             except Exception as exc:  # corrupt or incompatible pickle
-                raise ModelError(f"{path}: cannot load the splitter model ({exc})") from exc
+                from stance.scorer import load_failure
+
+                raise ModelError(f"{path}: cannot load the splitter model "
+                                 f"({load_failure(exc)})") from exc
             if not hasattr(model, "predict_proba"):
                 raise ModelError(f"{path}: not a block classifier (no predict_proba)")
         _MODEL_CACHE[key] = model
@@ -66,7 +83,8 @@ def split(
     name: str = "<string>",
     model: Any = "default",
 ) -> dict:
-    """Split one page. ``model`` is a fitted block classifier, None (rules only) or "default"."""
+    """Split one page. ``model`` is a fitted block classifier, None (rules only), "default"
+    (the default model set's), or a model directory or ``splitter.joblib`` path."""
     from stance.splitter.decode import looks_like_html, to_text
 
     opts = options or SplitOptions()
@@ -77,8 +95,10 @@ def split(
     if mode == "auto":
         mode = "html" if looks_like_html(text) else "text"
     try:
-        if isinstance(model, str):
-            model = load_model() if opts.learned else None
+        if not opts.learned:
+            model = None
+        elif isinstance(model, (str, os.PathLike)):
+            model = load_model(model)
         if mode == "html":
             from stance.splitter.html import split_html
 
@@ -96,8 +116,10 @@ def split(
     return {"source": name, **result}
 
 
-def split_file(path: str | os.PathLike[str], options: SplitOptions | None = None) -> dict:
-    """Split the page stored at ``path`` (read as bytes; the encoding is sniffed)."""
+def split_file(path: str | os.PathLike[str], options: SplitOptions | None = None,
+               model: Any = "default") -> dict:
+    """Split the page stored at ``path`` (read as bytes; the encoding is sniffed), with the
+    block classifier ``model`` names (see ``split``)."""
     opts = options or SplitOptions()
     p = Path(path)
     name = str(path)
@@ -112,7 +134,7 @@ def split_file(path: str | os.PathLike[str], options: SplitOptions | None = None
         from dataclasses import replace
 
         opts = replace(opts, mode="text")
-    return split(data, opts, name=name)
+    return split(data, opts, name=name, model=model)
 
 
 #: Pages a worker splits per task: enough to amortise the inter-process hand-off.
@@ -120,13 +142,15 @@ _CHUNK = 16
 
 
 def split_files(
-    paths: Iterable[str | os.PathLike[str]], options: SplitOptions | None = None
+    paths: Iterable[str | os.PathLike[str]], options: SplitOptions | None = None,
+    model: Any = "default",
 ) -> Iterator[dict]:
     """Split every page of ``paths``, yielding one result per page, in order.
 
     A page that cannot be split yields ``{"source": path, "error": why}`` in its place, so
     nothing is lost. With ``options.jobs`` other than 1, chunks of pages are split in worker
     processes (each loads the block classifier once); 0 means one worker per core.
+    ``model`` is as in ``split``.
     """
     opts = options or SplitOptions()
     it = iter(paths)
@@ -141,11 +165,11 @@ def split_files(
         from joblib import Parallel, delayed
 
         run = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-        for results in run(delayed(_split_chunk)(chunk, opts) for chunk in chunks):
+        for results in run(delayed(_split_chunk)(chunk, opts, model) for chunk in chunks):
             yield from results
         return
     for chunk in chunks:
-        yield from _split_chunk(chunk, opts)
+        yield from _split_chunk(chunk, opts, model)
 
 
 def _chunks(items: Iterator) -> Iterator[list]:
@@ -153,11 +177,11 @@ def _chunks(items: Iterator) -> Iterator[list]:
         yield chunk
 
 
-def _split_chunk(paths: list, options: SplitOptions) -> list[dict]:
+def _split_chunk(paths: list, options: SplitOptions, model: Any = "default") -> list[dict]:
     out = []
     for path in paths:
         try:
-            out.append(split_file(path, options))
+            out.append(split_file(path, options, model))
         except InputError as exc:
             out.append({"source": str(path), "error": str(exc)})
     return out
