@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,8 +59,10 @@ _AGAINST_WORDS = """oppose opposes opposed opposing opponent condemn condemns co
         disgrace down_with vote_against voted_against anti"""
 STANCE_WORDS: dict[str, float] = {**dict.fromkeys(_FAVOR_WORDS.split(), 0.6),
                                   **dict.fromkeys(_AGAINST_WORDS.split(), -0.6)}
-_PHRASE_HEADS = {"stand": "with by", "stands": "with", "standing": "with", "long": "live",
-                 "vote": "for against", "voted": "for against", "down": "with"}
+_PHRASE_HEADS = {"stand": ("with", "by"), "stands": ("with",), "standing": ("with",),
+                 "long": ("live",), "vote": ("for", "against"), "voted": ("for", "against"),
+                 "down": ("with",)}
+_HEADS = frozenset(f"{m}{w}" for w in _PHRASE_HEADS for m in ("", "NEG_", "#", "NEG_#"))
 _SENTENCE_END = frozenset(".;!?")
 
 
@@ -79,22 +82,33 @@ def _vader() -> dict[str, float]:
     return out
 
 
-def _words(tokens: Sequence[str]) -> list[tuple[str, float]]:
-    """(word, sign) per token: the ``NEG_`` mark removed and turned into sign -1, ``#``/``@``
-    stripped, the two-word stance phrases of ``_PHRASE_HEADS`` joined on their first word."""
-    out = []
-    for i, tok in enumerate(tokens):
-        sign = 1.0
-        if tok.startswith("NEG_"):
-            tok, sign = tok[4:], -1.0
-        tok = tok.lstrip("#@")
-        nxt = _PHRASE_HEADS.get(tok)
-        if nxt and i + 1 < len(tokens):
-            follow = tokens[i + 1].removeprefix("NEG_")
-            if follow in nxt.split():
-                tok = f"{tok}_{follow}"
-        out.append((tok, sign))
+def _signed(lexicon: dict[str, float]) -> dict[str, float]:
+    """Token -> polarity for the tokens :func:`stance.targeted.tokenize` yields: each word as
+    is, with a leading ``#`` or ``@``, and with the ``NEG_`` mark (opposite sign)."""
+    out: dict[str, float] = {}
+    for word, v in lexicon.items():
+        for form in (word, f"#{word}", f"@{word}"):
+            out[form] = v
+            out[f"NEG_{form}"] = -v
     return out
+
+
+def _polarity(tokens: Sequence[str], signed: dict[str, float]) -> list[float]:
+    """Per-token polarity; a two-word stance phrase ("stand with") scores on its first word."""
+    pol = list(map(signed.get, tokens, repeat(0.0, len(tokens))))
+    if not _HEADS.isdisjoint(tokens):
+        for i, tok in enumerate(tokens[:-1]):
+            word = tok.removeprefix("NEG_").lstrip("#@")
+            follow = tokens[i + 1].removeprefix("NEG_").lstrip("#@")
+            if follow in _PHRASE_HEADS.get(word, ()):
+                v = signed.get(f"{word}_{follow}", 0.0)
+                pol[i] = -v if tok.startswith("NEG_") else v
+    return pol
+
+
+def _forms(terms) -> frozenset[str]:
+    """The token forms of a target's terms: plain, ``#``/``@``-prefixed, ``NEG_``-marked."""
+    return frozenset(f"{m}{t}" for t in terms for m in ("", "#", "@", "NEG_", "NEG_#", "NEG_@"))
 
 
 class TargetCues(BaseEstimator, TransformerMixin):
@@ -115,23 +129,36 @@ class TargetCues(BaseEstimator, TransformerMixin):
         self.lexicon_ = {**_vader(), **STANCE_WORDS}
         return self
 
+    def _signed_lexicon(self) -> dict[str, float]:
+        got = getattr(self, "_signed_cache", None)
+        if got is None or got[0] is not self.lexicon_:
+            got = (self.lexicon_, _signed(self.lexicon_))
+            self._signed_cache = got  # derived, not pickled (see __getstate__)
+        return got[1]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_signed_cache", None)
+        return state
+
     def transform(self, X):
         from sklearn.utils.validation import check_is_fitted
 
         from stance.targeted import _factorize, tokenize
 
         check_is_fitted(self, "lexicon_")
-        lex = self.lexicon_
+        signed = self._signed_lexicon()
         tcodes, texts = _factorize(X["text"])
         gcodes, targets = _factorize(X["target"])
-        words = [_words(tokenize(t)) for t in texts]
-        pol = [[lex.get(w, 0.0) * s for w, s in ws] for ws in words]
-        text_cols = np.array([[sum(v for v in p if v > 0), -sum(v for v in p if v < 0)]
-                              for p in pol], dtype=np.float64).reshape(len(texts), 2)
-        terms = [target_terms(g) for g in targets]
+        toks = [tokenize(t) for t in texts]
+        pol = [_polarity(t, signed) for t in toks]
+        total = np.fromiter(map(sum, pol), np.float64, len(pol))
+        size = np.fromiter((sum(map(abs, p)) for p in pol), np.float64, len(pol))
+        text_cols = np.column_stack([(size + total) / 2, (size - total) / 2])
+        terms = [_forms(target_terms(g)) for g in targets]
         pair_cols: dict[tuple[int, int], tuple[float, float, float, float]] = {}
         for t, g in set(zip(tcodes.tolist(), gcodes.tolist())):
-            found = self._about(words[t], pol[t], terms[g])
+            found = self._about(toks[t], pol[t], terms[g])
             if found is not None:
                 pair_cols[(t, g)] = found
         out = np.zeros((len(tcodes), len(CUE_COLUMNS)))
@@ -144,21 +171,21 @@ class TargetCues(BaseEstimator, TransformerMixin):
         out = np.minimum(out, 2.0) / 2.0 * float(self.weight)
         return sp.csr_matrix(out)
 
-    def _about(self, words, pol, terms) -> tuple[float, float, float, float] | None:
+    def _about(self, toks, pol, terms) -> tuple[float, float, float, float] | None:
         """(verb favor, verb against, near favor, near against) of one comment and target,
         or None when the comment never mentions the target."""
-        hits = [i for i, (w, _) in enumerate(words) if w in terms]
-        if not hits:
+        if terms.isdisjoint(toks):
             return None
-        n = len(words)
+        hits = [i for i, t in enumerate(toks) if t in terms]
+        n = len(toks)
         seen: set[int] = set(hits)
         verb = [0.0, 0.0]
         near = [0.0, 0.0]
         for h in hits:
             lo, hi = h, h  # the mention's sentence, at most ``window`` tokens each way
-            while lo > 0 and h - lo < self.window and words[lo - 1][0] not in _SENTENCE_END:
+            while lo > 0 and h - lo < self.window and toks[lo - 1][0] not in _SENTENCE_END:
                 lo -= 1
-            while hi < n - 1 and hi - h < self.window and words[hi + 1][0] not in _SENTENCE_END:
+            while hi < n - 1 and hi - h < self.window and toks[hi + 1][0] not in _SENTENCE_END:
                 hi += 1
             for j in range(lo, hi + 1):
                 if j in seen or not pol[j]:
