@@ -332,14 +332,16 @@ class FastScorer:
         h = -2**31 gives the same column), without a FeatureHasher call per new name.
         """
         cache = self._cols
-        new = [k for k in dict.fromkeys(names) if k not in cache]
-        if new:
-            n = self._n_features
-            for k in new:
-                cache[k] = abs(murmurhash3_32(k, 0)) % n
-            if len(cache) > 500000:
-                self._cols = {}
-        return [cache[k] for k in names]
+        get = cache.get
+        out = []
+        for k in names:
+            col = get(k)
+            if col is None:
+                col = cache[k] = abs(murmurhash3_32(k, 0)) % self._n_features
+            out.append(col)
+        if len(cache) > 500000:
+            self._cols = {}
+        return out
 
     def _scores(self, rows: BlockRows) -> np.ndarray:
         pre = rows.prefix
@@ -358,7 +360,7 @@ class FastScorer:
             for g in groups:
                 got = gcols.get(g)
                 if got is None:
-                    got = gcols[g] = self._columns([pre + k for k in g]) if g else []
+                    got = gcols[g] = self._columns([pre + k for k in g] if pre else g)
                 flat.extend(got)
             indptr.append(len(flat))
         if flat:
