@@ -177,9 +177,9 @@ def plain_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset
 def _plain_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
     toks = tokenize(text)
     joined = " ".join(toks)
-    plain = tuple(t[4:] if t[:4] == "NEG_" else t for t in toks) if "NEG_" in joined else toks
+    plain = tuple([t[4:] if t[:4] == "NEG_" else t for t in toks]) if "NEG_" in joined else toks
     if "#" in joined or "@" in joined:
-        plain = tuple(t.lstrip("#@") for t in plain)
+        plain = tuple([t.lstrip("#@") for t in plain])
     return toks, plain, frozenset(plain)
 
 
