@@ -282,10 +282,11 @@ def _read_card(card_path: Path) -> dict[str, Any]:
 
 
 def _write_card(out: Path, card: dict[str, Any]) -> None:
-    """Licence flags and notice refreshed from the registry, then ``model_card.json`` and
+    """Licence flags, notice and resources refreshed, then ``model_card.json`` and
     ``MODEL_CARD.md`` written in ``out``."""
     _refresh_flags(card)
     card["licence_notice"] = licence_notice(card)
+    card["resources"] = resources(card)
     (out / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n",
                                          "utf-8")
     (out / "MODEL_CARD.md").write_text(render_card(card), "utf-8")
@@ -302,6 +303,38 @@ def _refresh_flags(card: dict[str, Any]) -> None:
             for src in sources:
                 if src.get("name") in specs:  # others (hf:, dragnet) keep what they have
                     src.update(licence_flags(specs[src["name"]]))
+
+
+def resources(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the model set uses besides its training corpora, with provenance and licence:
+    the static embedding table (read from its own ``card.json``) when a task's config has
+    ``embeddings`` on, and VADER's polarity lexicon when the stance config has ``cues`` on."""
+    configs = [info.get("config") or {} for info in card.get("tasks", {}).values()]
+    out: list[dict[str, Any]] = []
+    if any(c.get("embeddings") for c in configs):
+        from stance.embeddings import DEFAULT_TABLE, embeddings_dir
+
+        try:
+            table = json.loads((embeddings_dir() / DEFAULT_TABLE / "card.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            table = {}
+        src = table.get("source", {})
+        out.append({"name": f"embedding table {DEFAULT_TABLE}",
+                    "what": table.get("description", "static token vectors"),
+                    "source": src.get("model"), "licence": src.get("licence"),
+                    "source_weights_sha256": src.get("weights_sha256"),
+                    "recipe": table.get("build", {}).get("command")})
+    if any(c.get("cues") for c in configs):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            vader = version("vaderSentiment")
+        except PackageNotFoundError:
+            vader = None
+        out.append({"name": "VADER polarity lexicon", "what": "word valences for the stance "
+                    "cue columns (stance.cues), stored in the stance model",
+                    "source": f"vaderSentiment {vader or ''}".strip(), "licence": "MIT"})
+    return out
 
 
 def _copy_base_set(out: Path) -> None:
@@ -396,6 +429,13 @@ def render_card(card: dict[str, Any]) -> str:
         lines.append(f"| {name} | {f['bytes']:,} | `{f['sha256']}` |")
     lines += ["", "## Library versions", ""]
     lines += [f"- {k}: {v}" for k, v in card.get("versions", {}).items()]
+    if card.get("resources"):
+        lines += ["", "## Resources (besides the training corpora)", "",
+                  "| resource | what | source | licence | source sha256 |", "|---|---|---|---|---|"]
+        for r in card["resources"]:
+            sha = r.get("source_weights_sha256")
+            lines.append(f"| {r['name']} | {r.get('what') or ''} | {r.get('source') or ''} | "
+                         f"{r.get('licence') or 'unknown'} | {f'`{sha}`' if sha else '-'} |")
     for task, info in card.get("tasks", {}).items():
         lines += ["", f"## Task: {task}", ""]
         built = info.get("built")
