@@ -110,7 +110,10 @@ def attr_tokens(cls: str) -> tuple[str, ...]:
         return ()
     got = _TOKEN_CACHE.get(cls)
     if got is None:
-        got = tuple(t for t in _TOKEN_SPLIT.split(_CAMEL.sub(" ", cls).lower()) if len(t) > 1)
+        low = cls.lower()
+        if low != cls:  # else no A-Z: the camel-case split has nothing to do
+            low = _CAMEL.sub(" ", cls).lower()
+        got = tuple([t for t in _TOKEN_SPLIT.split(low) if len(t) > 1])
         if len(_TOKEN_CACHE) < 50000 and len(cls) < 200:
             _TOKEN_CACHE[cls] = got
     return got
