@@ -293,7 +293,7 @@ class StaticEmbeddings(BaseEstimator, TransformerMixin):
 
     # Runtime caches (float table, tokenizer) are rebuilt on demand and never pickled.
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: it may be the instance's own __dict__
         state.pop("_float", None)
         state.pop("_wp", None)
         return state

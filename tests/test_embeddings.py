@@ -171,6 +171,7 @@ def test_pickle_round_trip(emb, tmp_path):
     before = emb.transform(COMMENTS)  # fills the runtime caches
     blob = pickle.dumps(emb)
     assert len(blob) < 9_000_000  # the quantised table, not the float copy or the cache
+    assert emb._float is not None and emb._wp.cache  # pickling keeps the instance's caches
     joblib.dump(emb, tmp_path / "emb.joblib")
     loaded = joblib.load(tmp_path / "emb.joblib")
     np.testing.assert_array_equal(loaded.transform(COMMENTS), before)
