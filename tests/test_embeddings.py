@@ -176,6 +176,13 @@ def test_pickle_round_trip(emb, tmp_path):
     loaded = joblib.load(tmp_path / "emb.joblib")
     np.testing.assert_array_equal(loaded.transform(COMMENTS), before)
     np.testing.assert_array_equal(pickle.loads(blob).transform(COMMENTS), before)
+    # the vocabulary is pickled as one joined string and read back as the same list
+    assert type(emb.vocab_) is list and type(loaded.vocab_) is list
+    assert loaded.vocab_ == emb.vocab_ and pickle.loads(blob).vocab_ == emb.vocab_
+    assert "\n".join(emb.vocab_[:50]).encode("utf-8") in blob
+    old = pickle.loads(blob)  # pickled before the joined vocabulary: a plain list loads too
+    old.__setstate__({**old.__dict__, "vocab_": list(emb.vocab_)})
+    np.testing.assert_array_equal(old.transform(COMMENTS), before)
 
 
 def test_matches_reference_wordpiece_tokenizer(emb):
