@@ -302,6 +302,63 @@ def flatten_deep(html: str, max_depth: int, name: str | None = None) -> str:
     return " ".join(out)
 
 
+#: Elements whose attributes may carry the machine-readable time of the date they show.
+_STAMP_TAGS = frozenset(["time", "span", "a", "abbr", "small", "p"])
+#: A timestamp attribute value: ISO 8601 (date, optionally time and zone), Unix seconds or
+#: milliseconds, or a date written out with its year ("Wednesday, March 13, 2024 2:00 PM").
+_ISO_STAMP = re.compile(
+    r"^\s*(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2}| ?UTC)?)?|1\d{9}(?:\d{3})?)\s*$"
+)
+_DATA_STAMP = re.compile(
+    r"^data-(?:[\w-]*-)?(?:ts|u?time(?:stamp)?|date(?:time)?|created(?:-at)?|epoch)$"
+)
+
+
+def machine_time(attrs: dict) -> str | None:
+    """The machine-readable time an element's attributes carry (``datetime``, a ``title``
+    that is a full date, a ``data-*`` timestamp), or None."""
+    v = attrs.get("datetime")
+    if v and v.strip():
+        return v.strip()
+    v = attrs.get("title")
+    if v and len(v) < 80 and _ISO_STAMP.match(v):
+        return v.strip()
+    if v and len(v) < 80 and _written_date(v):
+        return v.strip()
+    for k, v in attrs.items():
+        if (
+            v
+            and k.startswith("data-")
+            and len(v) < 60
+            and _DATA_STAMP.match(k)
+            and _ISO_STAMP.match(v)
+        ):
+            return v.strip()
+    return None
+
+
+def _written_date(v: str) -> bool:
+    from stance.splitter.patterns import DATE
+
+    return bool(re.search(r"\b(?:19|20)\d{2}\b", v)) and DATE.search(v) is not None
+
+
+def _keep_button(el: Element, node) -> None:
+    """Keep a button's label on the element holding it (``extra["buttons"]``): buttons are
+    not page text, but a like button's count ("Respect 33") is a comment's likes."""
+    try:
+        text = " ".join(node.text(deep=True).split())[:80]
+    except Exception:  # pragma: no cover - parser edge case
+        return
+    attrs = node.attributes
+    label = " ".join(v for v in (attrs.get("class"), attrs.get("id"), attrs.get("aria-label"),
+                                 attrs.get("title"), attrs.get("data-action")) if v)
+    if el.extra is _NO_EXTRA:
+        el.extra = {}
+    el.extra.setdefault("buttons", []).append((attr_tokens(label), text))
+
+
 def _keep_text(el: Element, parts: list[str], start: int) -> None:
     """Store the text an inline element held (``parts[start:]``) if it is short. Its text
     nodes are joined by a space: a date and a time in touching spans stay two words."""
@@ -389,6 +446,8 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
         skip = top[3] or tag in skip_tags
         parent_idx = top[1]
         if skip:
+            if tag == "button" and not top[3] and parent_idx >= 0:
+                _keep_button(elements[parent_idx], node)
             push((node.mem_id, parent_idx, False, True, top[4], top[5], None))
             top = stack[-1]
             top_id = top[0]
@@ -402,8 +461,10 @@ def parse(html: str, max_depth: int = 400, deadline: Deadline | None = None) -> 
             i = attrs.get("id")
             cls = f"{c} {i}" if c and i else (c or i or "")
             extra = _NO_EXTRA
-            if tag == "time" and attrs.get("datetime"):
-                extra = {"datetime": attrs.get("datetime")}
+            if tag in _STAMP_TAGS:
+                stamp = machine_time(attrs)
+                if stamp:
+                    extra = {"datetime": stamp}
             if "hidden" in attrs or (
                 "style" in attrs and "display:none" in (attrs["style"] or "").replace(" ", "")
             ):

@@ -8,8 +8,10 @@ from stance.splitter.patterns import DATE, NUMBER
 
 LIKES = re.compile(
     r"(?:liked\s+by\s+(\d[\d,]*)\s+(?:people|person|others?)|"
-    r"(?:^|\s)(\d[\d,]*)\s+(?:likes?|points?|votes?|upvotes?|recommendations?|people\s+like\s+this)\b|"
-    r"(?:likes?|points?|votes?|score|rating)\s*:?\s*([+-]?\d[\d,]*)|"
+    r"(?:^|\s)(\d[\d,]*)\s+(?:likes?|points?|votes?|upvotes?|recommendations?|people\s+like\s+this|"
+    r"respects?|recommends?|hearts?)\b|"
+    r"(?:likes?|points?|votes?|score|rating|respects?|recommend(?:ed|s)?|hearts?)\s*:?\s*"
+    r"([+-]?\d[\d,]*)|"
     r"(?:^|\s)([+]\d[\d,]*)(?:\s|$))",
     re.I,
 )

@@ -11,7 +11,7 @@ import numpy as np
 from stance.splitter.blocks import Page, parse
 from stance.splitter.decode import Deadline
 from stance.splitter.features import _COMMENT_TOKENS, block_rows
-from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, is_prompt
+from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, WIDGET, is_prompt
 from stance.splitter.text import is_chrome
 from stance.splitter.thread import build_thread
 
@@ -92,6 +92,16 @@ def predict_thread(page: Page, model=None, deadline: Deadline | None = None):
     if counts is None:
         counts = [len(_WORD.findall(b.text)) for b in page.blocks]
     ntok = sum(counts[i] for i in comment_blocks)
+    if ntok < MIN_COMMENT_TOKENS:
+        # no thread yet: records of a comment system in no known wording, if any
+        found = unnamed_records(page)
+        if found:
+            structural = found
+            for i in found:
+                if not is_prompt(page.blocks[i].text):
+                    labels[i] = 2
+            comment_blocks = [i for i, lab in enumerate(labels) if lab == 2]
+            ntok = sum(counts[i] for i in comment_blocks)
     comments: list[dict] = []
     stats = None
     if ntok >= MIN_COMMENT_TOKENS:
@@ -241,6 +251,18 @@ def rule_labels(page: Page) -> list[int]:
     return labels
 
 
+def _teaser(page: Page, bl) -> bool:
+    """A record that reads as a teaser card, not a comment: it holds a heading or a linked
+    line of four or more words (a headline link)."""
+    for i in bl:
+        b = page.blocks[i]
+        if b.elem >= 0 and page.elements[b.elem].tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            return True
+        if b.link_chars >= 0.6 * len(b.text) and len(_WORD.findall(b.text)) >= 4:
+            return True
+    return False
+
+
 def find_title(page: Page) -> str:
     """The headline: the h1/h2 that shares most words with <title>, else <title> minus the site."""
     t = page.title
@@ -341,13 +363,76 @@ def repeated_records(page: Page) -> set[int]:
 
     This catches comment threads whose markup never says "comment".
     """
-    from stance.splitter.patterns import has_date
-    from stance.splitter.thread import INLINE_TAGS, _has_ancestor_in, _sig
-
     blocks = page.blocks
     reply = [
         i for i, b in enumerate(blocks) if len(b.text) < 60 and REPLY.match(b.text) and b.elem >= 0
     ]
+    return _repeated_with(page, reply, strict=False)
+
+
+def unnamed_records(page: Page) -> set[int]:
+    """Blocks of repeated records of a comment system whose markup and links use no known
+    word (``repeated_records`` wants "Reply"), for pages where nothing else found a
+    thread: records anchored on their own action links, a short line of links that repeats
+    from record to record with its numbers masked ("41 Answer Complain", "7 Answer
+    Complain"), or on bylines of one markup (``span.user`` + a date). Each record needs a
+    date and a text that is not a byline; the records must not read as teaser cards (no
+    headline, no linked line of several words) nor as one account's feed (every record
+    opening alike).
+    """
+    return _repeated_with(page, _action_anchors(page), strict=True) or _repeated_with(
+        page, _byline_anchors(page), strict=True
+    )
+
+
+def _byline_anchors(page: Page) -> list[int]:
+    """Bylines of one markup (a short dated block whose inline author element holds a
+    name: ``span.user "Ann"`` + ``span.date``) that recur at least three times."""
+    from stance.splitter.patterns import has_date
+    from stance.splitter.thread import AUTHOR_TOKENS, name_of
+
+    els = page.elements
+    by_sig: dict[tuple, list[int]] = defaultdict(list)
+    for i, b in enumerate(page.blocks):
+        if b.elem < 0 or not b.inline or len(b.text) > 120 or not has_date(b.text):
+            continue
+        for j in b.inline:
+            e = els[j]
+            if e.text and AUTHOR_TOKENS.intersection(e.tokens) and name_of(e.text):
+                by_sig[(els[b.elem].tag, els[b.elem].tokens, e.tokens)].append(i)
+                break
+    return [i for idx in by_sig.values() if len(idx) >= 3 for i in idx]
+
+
+def _action_anchors(page: Page) -> list[int]:
+    """Short blocks of links whose shape (numbers masked) recurs: a record's action links."""
+    from stance.splitter.thread import _ACTION_SHAPE, _shape
+
+    by_shape: dict[str, list[int]] = defaultdict(list)
+    for i, b in enumerate(page.blocks):
+        t = b.text
+        if b.elem < 0 or len(t) > 60 or not b.link_chars:
+            continue
+        letters = sum(1 for ch in t if ch.isalpha())
+        if not letters or b.link_chars < 0.5 * letters:
+            continue
+        sh = _shape(t)
+        if (
+            " " not in sh  # one word: "Reply" and its translations are REPLY's
+            or not _ACTION_SHAPE.match(sh)
+            or WIDGET.match(t)
+            or (UI_LINE.match(t) and "more" in sh)
+        ):
+            continue
+        by_shape[sh].append(i)
+    return [i for idx in by_shape.values() if len(idx) >= 3 for i in idx]
+
+
+def _repeated_with(page: Page, reply: list[int], strict: bool) -> set[int]:
+    from stance.splitter.patterns import has_date
+    from stance.splitter.thread import INLINE_TAGS, _has_ancestor_in, _sig
+
+    blocks = page.blocks
     if len(reply) < 2:
         return set()
     els = page.elements
@@ -377,10 +462,19 @@ def repeated_records(page: Page) -> set[int]:
         for e in elems:
             bl = owner_blocks.get(e, ())
             has_d = any(len(blocks[i].text) < 120 and has_date(blocks[i].text) for i in bl)
-            has_t = any(len(_WORD.findall(blocks[i].text)) >= 6 for i in bl)
+            if strict:  # the text is not a byline, and the record is not a teaser card
+                has_t = any(
+                    len(_WORD.findall(blocks[i].text)) >= 6 and not has_date(blocks[i].text)
+                    for i in bl
+                ) and not _teaser(page, bl)
+            else:
+                has_t = any(len(_WORD.findall(blocks[i].text)) >= 6 for i in bl)
             good += has_d and has_t
         if good < 2 or good < 0.6 * len(elems):
             continue
+        openers = {blocks[owner_blocks[e][0]].text for e in elems if e in owner_blocks}
+        if strict and len(openers) < 2:
+            continue  # every record opens alike ("YahooSports"): one account's feed
         nested = sum(1 for e in elems if _has_ancestor_in(page, e, elems))
         depth = sum(els[e].depth for e in elems) / len(elems)
         key = (good, nested, -depth)

@@ -81,6 +81,34 @@ WIDGET = re.compile(
     re.I,
 )
 
+# "In reply to Ann": a reply's pointer to the comment it answers (the name is group "to").
+IN_REPLY = re.compile(
+    r"^\s*(?:↪\s*)?(?:in\s+reply\s+to|in\s+response\s+to|replying\s+to|reply\s+to|replied\s+to|"
+    r"antwort\s+(?:an|auf)|als\s+antwort\s+auf|en\s+réponse\s+à|réponse\s+à|respuesta\s+a|"
+    r"en\s+respuesta\s+a|in\s+risposta\s+a|risposta\s+a|em\s+resposta\s+a|"
+    r"в\s+ответ\s+(?:на|для)|ответ\s+(?:для|на)|odpowiedź\s+(?:dla|na)|als\s+antwoord\s+op|"
+    r"svar\s+till|odpověď\s+pro)\s*:?\s+@?(?P<to>[^\n]{1,60}?)\s*$",
+    re.I,
+)
+_NOT_PARENT = re.compile(
+    r"^(?:this|this\s+(?:comment|thread|topic|post)|thread|topic|comment)\W*$", re.I
+)
+
+
+def reply_to(text: str) -> str | None:
+    """The name in an "In reply to Ann" line (None for any other line)."""
+    if len(text) > 90:
+        return None
+    m = IN_REPLY.match(text)
+    if not m or _NOT_PARENT.match(m.group("to")):
+        return None
+    name = m.group("to").strip()
+    # a name, not a sentence ("In response to Mark: you are wrong" is comment text)
+    if len(name.split()) > 4 or re.search(r"[!?;:,]|\b\w{2,}\.(?:\s|$)", name):
+        return None
+    return name
+
+
 _DATE_HINT = re.compile(r"\d|ago\b|yesterday|today", re.I)
 _PROMPT_KEYS = (
     "leave",

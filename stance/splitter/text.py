@@ -32,6 +32,7 @@ from stance.splitter.patterns import (
     UI_LINE,
     WIDGET,
     is_prompt,
+    reply_to,
 )
 
 _WORD = re.compile(r"\w+")
@@ -449,14 +450,26 @@ def _in_article(s: str, article_norm: str) -> bool:
     return len(ns.split()) >= 5 and ns in article_norm
 
 
-def _fields(entry: _Entry, article_norm: str) -> dict | None:
-    author = time_ = likes = None
+def _fields(entry: _Entry, article_norm: str, chrome: set | frozenset = frozenset()) -> dict | None:
+    """A record's fields from its lines; ``chrome`` holds the indices of its lines that are
+    the thread's repeated action links (skipped, a like count read)."""
+    author = time_ = likes = parent = None
     quote: list[str] = []
     text: list[str] = []
     meta_zone = True
     for k, raw in enumerate(entry.lines):
         s = raw.strip()
         if not s:
+            continue
+        if k in chrome:
+            if likes is None:
+                likes = find_likes(s)
+            continue
+        if _PUNCT_ONLY.match(s):
+            continue
+        to = reply_to(s)
+        if to is not None:
+            parent = parent or to  # "In reply to Ann": evidence of the parent, not text
             continue
         if AVATAR.match(s) or UI_LINE.match(s) or is_prompt(s) or (len(s) < 60 and WIDGET.match(s)):
             continue
@@ -524,10 +537,41 @@ def _fields(entry: _Entry, article_norm: str) -> dict | None:
     return {
         "author": author,
         "time": time_,
+        "datetime": None,  # a text dump carries no machine-readable time
         "likes": likes,
         "quote": "\n".join(quote) or None,
         "text": "\n".join(text),
+        "reply_to": parent,
     }
+
+
+_PUNCT_ONLY = re.compile(r"^[\s•·|/\\\-–—…*.,:;()\[\]]+$")
+
+
+def _entry_chrome(entries: list[_Entry]) -> list[set[int]]:
+    """Per entry, the indices of its lines that are the thread's action links: the same
+    short shape of words (numbers masked) in nearly every entry ("Respect 33  Reply  Share",
+    "Answer  Complain"), see ``thread.action_lines``. In the last entry, the lines after its
+    action line are the page's footer, not comment text, when the other entries end on
+    theirs."""
+    from stance.splitter.thread import action_lines
+
+    found = action_lines(
+        [[((n, k), ln.strip()) for k, ln in enumerate(e.lines) if ln.strip()]
+         for n, e in enumerate(entries)]
+    )
+    out: list[set[int]] = [set() for _ in entries]
+    for n, k in found:
+        out[n].add(k)
+    if len(entries) >= 3 and out[-1]:
+        ends = 0
+        for n, e in enumerate(entries[:-1]):
+            last = max((k for k, ln in enumerate(e.lines) if ln.strip()), default=-1)
+            ends += last in out[n]
+        if ends >= 0.8 * (len(entries) - 1):
+            cut = max(out[-1])
+            entries[-1].lines = entries[-1].lines[: cut + 1]
+    return out
 
 
 def _is_section_line(ln: str) -> bool:
@@ -582,12 +626,16 @@ def parse_thread(
     top_numbered = min((e.indent for e in entries if e.numbered), default=None)
     records: list[dict] = []
     stack: list[tuple[int, str]] = []  # (depth, id)
+    chrome = _entry_chrome(entries)
+    last_by: dict[str, dict] = {}  # the latest record of each author (for "In reply to")
+    chains: dict[str, tuple] = {}  # each record's stack: its ancestors and itself
     for n, e in enumerate(entries):
         if deadline is not None and not n & 255:
             deadline.check()
-        rec = _fields(e, article_norm)
+        rec = _fields(e, article_norm, chrome[n])
         if rec is None:
             continue
+        named = last_by.get((rec.pop("reply_to") or "").casefold())
         if e.numbered and top_numbered is not None and e.indent == top_numbered:
             depth = 0
         else:
@@ -596,22 +644,27 @@ def parse_thread(
                 depth = max(sum(1 for x in indents if top_numbered <= x <= e.indent) - 1, 0)
                 if not e.numbered:
                     depth = max(depth, 1)
+        if named is not None and depth <= named["depth"]:
+            # a flat dump whose reply names its parent ("In reply to Ann"): that is the parent
+            depth = named["depth"] + 1
+            stack = list(chains[named["id"]])
         while stack and stack[-1][0] >= depth:
             stack.pop()
         depth = min(depth, len(stack))
         cid = f"c{len(records) + 1}"
         rec = {"id": cid, "parent_id": stack[-1][1] if stack else None, "depth": depth, **rec}
-        records.append(
-            {
-                k: rec.get(k)
-                for k in ("id", "parent_id", "depth", "author", "time", "likes", "quote", "text")
-            }
-        )
+        out = {k: rec.get(k) for k in _KEYS}
+        records.append(out)
+        if out["author"]:
+            last_by[out["author"].casefold()] = out
         stack.append((depth, cid))
+        chains[cid] = tuple(stack)
     return records
 
 
 # ------------------------------------------------------------------ entry point
+
+_KEYS = ("id", "parent_id", "depth", "author", "time", "datetime", "likes", "quote", "text")
 
 
 #: Fewer comment tokens than this (by the learned model) on a dump means "no comments".

@@ -30,6 +30,7 @@ from stance.splitter.patterns import (
     WIDGET,
     has_date,
     is_prompt,
+    reply_to,
 )
 
 AUTHOR_TOKENS = frozenset(
@@ -66,6 +67,12 @@ LIKE_TOKENS = frozenset(
         "upvote",
         "upvotes",
         "thumbs",
+        "rate",
+        "rates",
+        "respect",
+        "react",
+        "recommend",
+        "recommends",
     ]
 )
 #: Class tokens of an inline element that names the comment replied to ("in reply to Ann"),
@@ -113,6 +120,44 @@ INLINE_TAGS = frozenset(
     ]
 )
 _WORD = re.compile(r"\w+")
+#: A block of separators only ("•", "|", "·"): a list bullet between links, never text.
+_PUNCT_ONLY = re.compile(r"^[\s•·|/\\\-–—…*.,:;()\[\]]+$")
+#: A line that may be a record's action links ("Answer  Complain", "41 Reply Share"):
+#: a few short words and numbers, no sentence.
+_ACTION_SHAPE = re.compile(r"^(?:[^\W\d_]{1,14}|#)(?:\s+(?:[^\W\d_]{1,14}|#)){0,5}$")
+_DIGITS = re.compile(r"[+-]?\d[\d,.]*")
+
+
+def _shape(text: str) -> str:
+    """A short line with its numbers masked: "Respect 33  Reply" -> "respect # reply"."""
+    return " ".join(_DIGITS.sub(" # ", text.lower()).replace("›", " ").replace("»", " ").split())
+
+
+def action_lines(texts_by_record: list[list[tuple[int, str]]]) -> set[int]:
+    """Keys of the lines that are the records' own action links: the same short shape of
+    words (numbers masked) in at least 80 % of three or more records, or in every one of
+    two when it carries a count. Names and comments vary between records; the footer
+    "Answer  Complain" (any words, any language) does not."""
+    n = len(texts_by_record)
+    if n < 2:
+        return set()
+    seen: dict[str, set[int]] = defaultdict(set)
+    keys: dict[str, list[int]] = defaultdict(list)
+    for r, lines in enumerate(texts_by_record):
+        for key, text in lines:
+            if len(text) > 60:
+                continue
+            sh = _shape(text)
+            if not _ACTION_SHAPE.match(sh) or not _WORD.search(sh) or has_date(text):
+                continue
+            seen[sh].add(r)
+            keys[sh].append(key)
+    out: set[int] = set()
+    for sh, recs in seen.items():
+        k = len(recs)
+        if (n >= 3 and k >= 3 and k >= 0.8 * n) or (k == n == 2 and "#" in sh):
+            out.update(keys[sh])
+    return out
 
 
 #: Class tokens that mark a record's place in the thread, not its kind: a reply is a
@@ -336,6 +381,13 @@ def _records(page: Page, cblocks: list[int], owner: dict[int, int]) -> list[dict
             p = page.elements[p].parent
             steps += 1
     ids = {r: f"c{i + 1}" for i, r in enumerate(order)}
+    chrome = action_lines(
+        [
+            [(bi, page.blocks[bi].text) for bi in own[r] if not _is_meta(page, bi)]
+            for r in order
+        ]
+    )
+    buttons = _record_buttons(page, record_elems)
     out = []
     depth_of: dict[int, int] = {}
     for r in order:
@@ -344,12 +396,44 @@ def _records(page: Page, cblocks: list[int], owner: dict[int, int]) -> list[dict
             pr = parent_rec.get(pr)
         depth = depth_of[pr] + 1 if pr is not None and pr in depth_of else 0
         depth_of[r] = depth
-        rec = record_fields(page, own[r])
+        rec = record_fields(page, own[r], chrome)
         if rec is None:
             continue
+        if rec["likes"] is None and r in buttons:
+            rec["likes"] = buttons[r]
         rec.update(id=ids[r], parent_id=ids[pr] if pr is not None else None, depth=depth)
         out.append(rec)
     return [_ordered(r) for r in out]
+
+
+def _record_buttons(page: Page, record_elems: set[int]) -> dict[int, int]:
+    """{record element: likes} from the like buttons inside each record (not inside a
+    nested reply): a button whose class, id or label is a like/vote/reaction and whose
+    label carries a count ("Respect 33", "Like 3", a bare "41")."""
+    els = page.elements
+    out: dict[int, int] = {}
+    for idx, e in enumerate(els):
+        btns = e.extra.get("buttons") if e.extra else None
+        if not btns:
+            continue
+        rec = idx
+        steps = 0
+        while rec >= 0 and rec not in record_elems and steps < 40:
+            rec = els[rec].parent
+            steps += 1
+        if rec < 0 or rec not in record_elems or rec in out:
+            continue
+        for toks, text in btns:
+            if not LIKE_TOKENS.intersection(toks) and find_likes(text) is None:
+                continue
+            lk = find_likes(text)
+            if lk is None:
+                m = re.fullmatch(r"\s*\D{0,20}?([+-]?\d[\d,]*)\s*", text)
+                lk = int(m.group(1).replace(",", "")) if m else None
+            if lk is not None:
+                out[rec] = lk
+                break
+    return out
 
 
 def _with_record_metadata(page: Page, cblocks: list[int], record_elems: set[int],
@@ -373,7 +457,9 @@ def _with_record_metadata(page: Page, cblocks: list[int], record_elems: set[int]
 def _ordered(r: dict) -> dict:
     return {
         k: r.get(k)
-        for k in ("id", "parent_id", "depth", "author", "time", "likes", "quote", "text")
+        for k in (
+            "id", "parent_id", "depth", "author", "time", "datetime", "likes", "quote", "text"
+        )
     }
 
 
@@ -446,13 +532,92 @@ def _like_markup(page: Page, b, toks: set[str]) -> bool:
     return bool(near & LIKE_TOKENS or toks & {"count", "counter"})
 
 
-def record_fields(page: Page, bis: list[int]) -> dict | None:
-    author = time_ = likes = None
+def _stamp(page: Page, b) -> str | None:
+    """The machine-readable time (``Element.extra["datetime"]``) of a block's elements."""
+    for i in (b.elem, *b.inline):
+        if i >= 0:
+            v = page.elements[i].extra.get("datetime")
+            if v:
+                return v
+    return None
+
+
+def _time_element(page: Page, b) -> bool:
+    """A short block that is all one element carrying a machine-readable time (a
+    ``<time datetime>`` whose visible text DATE does not read, such as "Apr 15")."""
+    if len(b.text) > 40 or len(_WORD.findall(b.text)) > 5 or b.elem < 0:
+        return False
+    if page.elements[b.elem].extra.get("datetime"):
+        return True
+    t = b.text.strip()
+    return any(
+        page.elements[i].extra.get("datetime") and page.elements[i].text == t for i in b.inline
+    )
+
+
+def _header_name(page: Page, bis: list[int]) -> int | None:
+    """The block that names the commenter in a byline without author markup: a short,
+    name-like block right before the record's date block, in the same header element
+    (``div.header > span "Ann" + time "09:14"``)."""
+    els = page.elements
+    for k, bi in enumerate(bis):
+        b = page.blocks[bi]
+        if b.elem < 0 or not (has_date(b.text) or _stamp(page, b)) or len(b.text) > 80:
+            continue
+        if k == 0:
+            return None
+        prev = page.blocks[bis[k - 1]]
+        if prev.elem < 0 or bis[k - 1] != bi - 1:
+            return None
+        t = _NUMBERING.sub("", prev.text.strip())
+        if (
+            len(_WORD.findall(b.text)) > 8
+            or find_author(b.text, find_time(b.text))  # the date line names someone itself
+            or len(t) > 50
+            or len(_WORD.findall(t)) > 4
+            or has_date(t)
+            or _SENTENCE.search(t)
+            or _drop(t)
+        ):
+            return None
+        pe, te = prev.elem, b.elem
+        related = (
+            pe == te
+            or els[te].parent == pe
+            or els[pe].parent == te
+            or (els[pe].parent == els[te].parent and els[pe].parent >= 0)
+        )
+        return bis[k - 1] if related and name_of(t) else None
+    return None
+
+
+_NUMBERING = re.compile(r"^#?\d{1,4}[.)]?\s+(?=\S)")
+#: Punctuation of a sentence, not of a name ("G. Marsh" and "Sergei B." are names).
+_SENTENCE = re.compile(r"[!?;:,]|\b\w{2,}\.(?:\s|$)")
+
+
+def record_fields(page: Page, bis: list[int], chrome: set | frozenset = frozenset()) -> dict | None:
+    """A record's fields from its blocks ``bis``; ``chrome`` holds blocks known to be
+    action links (``action_lines``): skipped, their count read as likes."""
+    author = time_ = likes = stamp = None
     quote_parts: list[str] = []
     text_parts: list[str] = []
+    named = _header_name(page, bis)
     for bi in bis:
         b = page.blocks[bi]
         text = b.text
+        if bi in chrome or _PUNCT_ONLY.match(text) or reply_to(text):
+            if bi in chrome and likes is None:
+                likes = _action_likes(page, b)
+            continue
+        if stamp is None and len(text) < 300:  # a byline's, not a link's in the text
+            stamp = _stamp(page, b)
+        if bi == named and author is None:
+            author = name_of(_NUMBERING.sub("", text.strip()))
+            continue
+        if time_ is None and _time_element(page, b):  # <time datetime=...>Apr 15</time>
+            time_ = text.strip()
+            continue
         els = [page.elements[i] for i in (b.elem, *b.inline) if i >= 0]
         toks = set()
         for e in els:
@@ -471,9 +636,6 @@ def record_fields(page: Page, bis: list[int]) -> dict | None:
                     t = ft
             if t and time_ is None:
                 time_ = t
-                for e in els:
-                    if e.extra.get("datetime"):
-                        time_ = time_ or e.extra["datetime"]
             if author is None:
                 a = fa or find_author(text, t)
                 if a is None and AUTHOR_TOKENS & toks and n <= 6 and not DATE.search(text):
@@ -521,7 +683,23 @@ def record_fields(page: Page, bis: list[int]) -> dict | None:
     return {
         "author": author,
         "time": time_,
+        "datetime": stamp,
         "likes": likes,
         "quote": "\n".join(quote_parts) or None,
         "text": body,
     }
+
+
+def _action_likes(page: Page, b) -> int | None:
+    """The count on a record's action line: a like count ("Respect 33", "Like 3"), or a
+    number that sits in like/vote markup; reply counts and others are not likes."""
+    lk = find_likes(b.text)
+    if lk is not None:
+        return lk
+    for i in (b.elem, *b.inline):
+        if i >= 0:
+            e = page.elements[i]
+            if e.text and _BARE_NUMBER.match(e.text) and LIKE_TOKENS.intersection(e.tokens):
+                digits = e.text.strip().lstrip("+").replace(",", "")
+                return int(digits) if re.fullmatch(r"-?\d+", digits) else None
+    return None

@@ -35,11 +35,15 @@ def assert_no_boilerplate(result: dict, lines: list[str]) -> None:
             assert line not in t, f"boilerplate {line!r} leaked into {t[:80]!r}"
 
 
+COMMENT_KEYS = {"id", "parent_id", "depth", "author", "time", "datetime", "likes", "quote", "text"}
+
+
 def assert_valid_thread(comments: list[dict]) -> None:
     """The contract: unique ids, parents that precede, depth = parent depth + 1."""
     seen: dict[str, int] = {}
     for c in comments:
-        assert set(c) == {"id", "parent_id", "depth", "author", "time", "likes", "quote", "text"}
+        assert set(c) == COMMENT_KEYS
+        assert c["datetime"] is None or (isinstance(c["datetime"], str) and c["datetime"])
         assert isinstance(c["id"], str) and c["id"] not in seen
         assert isinstance(c["text"], str) and c["text"].strip()
         assert c["likes"] is None or isinstance(c["likes"], int)
