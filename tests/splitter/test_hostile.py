@@ -15,6 +15,8 @@ from stance.errors import InputError
 from stance.options import SplitOptions
 from stance.splitter import split, split_file
 
+from .conftest import COMMENT_KEYS, assert_valid_thread
+
 ARTICLE = (
     "<html><head><title>NATO and Russia agree to keep talking | Wire</title></head><body>"
     "<h1>NATO and Russia agree to keep talking</h1><div class='story'>"
@@ -34,6 +36,22 @@ def run(source, seconds: float, **opts):
     except InputError as exc:
         out = exc
     return out, time.perf_counter() - t0
+
+
+def assert_contract(out: dict, source_chars: int) -> None:
+    """A dict result has the split contract's keys, and nothing in it is larger than the
+    input it came from."""
+    assert set(out) == {"source", "title", "article", "comments"}
+    assert isinstance(out["title"], str) and isinstance(out["article"], str)
+    assert len(out["title"]) <= 1000
+    assert_valid_thread(out["comments"])
+    assert all(set(c) == COMMENT_KEYS for c in out["comments"])
+    total = len(out["article"]) + sum(len(c["text"]) for c in out["comments"])
+    assert total <= source_chars
+
+
+def assert_timed_out(out: InputError) -> None:
+    assert "hostile" in str(out) and "longer than" in str(out), str(out)
 
 
 def test_twenty_megabyte_page_is_bounded():
@@ -56,7 +74,13 @@ def test_big_text_dump_is_bounded():
     dump = "Anna says:\nDecember 8, 2021 at 3:12 pm\nNATO is a defensive alliance.\n" * 150_000
     out, dt = run(dump, 0, timeout=1.0, mode="text")
     assert dt < 20
-    assert isinstance(out, (dict, InputError))
+    if isinstance(out, InputError):
+        assert_timed_out(out)
+    else:  # every record read is one of the dump's own
+        assert_contract(out, len(dump))
+        assert out["comments"]
+        for c in out["comments"]:
+            assert (c["author"], c["text"]) == ("Anna", "NATO is a defensive alliance.")
 
 
 @pytest.mark.parametrize("depth", [10_000, 100_000])
@@ -153,9 +177,17 @@ def test_missing_file_names_the_file(tmp_path):
 
 
 def test_single_enormous_line_of_text():
+    from stance.splitter.text import MAX_LINE
+
     out, dt = run("NATO " * 1_000_000, 0, mode="text", timeout=5.0)
     assert dt < 10
-    assert isinstance(out, (dict, InputError))
+    if isinstance(out, InputError):
+        assert_timed_out(out)
+    else:  # the line is cut before any pattern sees it, and it is no comment thread
+        assert_contract(out, 5_000_000)
+        assert out["comments"] == []
+        assert 0 < len(out["article"]) <= MAX_LINE
+        assert set(out["article"].split()) == {"NATO"}
 
 
 def test_deep_nesting_with_case_folding_lookalike_tags_stays_balanced():
