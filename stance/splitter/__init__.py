@@ -11,7 +11,13 @@ API::
 Return value (the ``split`` contract)::
 
     {"source": name, "title": str, "article": str,
-     "comments": [{"id", "parent_id", "depth", "author", "time", "likes", "quote", "text"}, ...]}
+     "comments": [{"id", "parent_id", "depth", "author", "time", "datetime", "likes", "quote",
+                   "text"}, ...]}
+
+``time`` is the date as the page shows it ("2 hours ago", "May 9, 2025"); ``datetime`` is
+the machine-readable value the markup carries for it (``<time datetime>``, a ``title`` that
+is a full date, a ``data-*`` timestamp attribute), unchanged, or None (always None for
+plain-text dumps).
 
 Raises ``stance.errors.InputError`` (naming the file) for unreadable or hostile input;
 ``split_files`` yields ``{"source": path, "error": why}`` in that page's place instead.
