@@ -193,7 +193,7 @@ def find_comment_start(lines: list[str], first_body: int, deadline: Deadline | N
         s = lines[i].strip()
         if not s or len(s) > 300:
             continue
-        if COMMENTS_HEADER.match(s) or COMMENT_PROMPT.search(s):
+        if _section_head(s) or COMMENT_PROMPT.search(s):
             return i
         if _starts_thread(lines, i, labels):
             return i
@@ -433,13 +433,27 @@ def _segment(lines: list[str], deadline: Deadline | None = None) -> list[_Entry]
     return entries
 
 
+#: A comment section's heading with its count as tabs and widgets show it ("Discussion (3)",
+#: "Comments 5", "Kommentare (12)"), beside COMMENTS_HEADER (a block-model feature, so
+#: left as trained).
+_COUNTED_HEAD = re.compile(
+    r"^\s*(?:comments?|discussion|kommentare?|commentaires?|comentarios?|commenti|"
+    r"комментари[иейя]?|diskuse|dyskusja|reacties|kommentarer)\s*(?:\(\d[\d,]*\)|\d[\d,]*)\s*$",
+    re.I,
+)
+
+
+def _section_head(s: str) -> bool:
+    return bool(COMMENTS_HEADER.match(s) or _COUNTED_HEAD.match(s))
+
+
 def _footer_line(s: str) -> bool:
     """A comment's footer or the section's heading ("Reply  Like 14", "Comments (3)"):
     never the name line that opens the next comment."""
     s = s.strip()
     return bool(
         UI_LINE.match(s)
-        or COMMENTS_HEADER.match(s)
+        or _section_head(s)
         or (LIKES.search(s) and len(_WORD.findall(s)) <= 6 and re.search(r"\d", s))
         or FOOTER_WORD.match(s)
     )
@@ -576,7 +590,7 @@ def _entry_chrome(entries: list[_Entry]) -> list[set[int]]:
 
 def _is_section_line(ln: str) -> bool:
     s = ln.strip()
-    return len(s) < 300 and bool(COMMENTS_HEADER.match(s) or is_prompt(s) or is_chrome(s))
+    return len(s) < 300 and bool(_section_head(s) or is_prompt(s) or is_chrome(s))
 
 
 def _name_like(s: str, lines: list[str], k: int) -> bool:
@@ -615,7 +629,7 @@ def parse_thread(
     for i, ln in enumerate(lines):
         tick(i)
         s = ln.strip()
-        cleaned.append("" if len(s) < 200 and (COMMENTS_HEADER.match(s) or is_prompt(s)) else ln)
+        cleaned.append("" if len(s) < 200 and (_section_head(s) or is_prompt(s)) else ln)
     lines = cleaned
     article_norm = " " + " ".join(_WORD.findall(article.lower())) + " "
     entries = _segment(lines, deadline)
@@ -695,7 +709,7 @@ def _announced(line: str) -> bool:
     """The comment section opens with its own header or form ("12 Comments", "Leave a
     Reply"): what follows is comment-section material even when no record is read."""
     s = line.strip()
-    return len(s) < 300 and bool(COMMENTS_HEADER.match(s) or COMMENT_PROMPT.search(s))
+    return len(s) < 300 and bool(_section_head(s) or COMMENT_PROMPT.search(s))
 
 
 def _bylined(lines: list[str], n_records: int) -> bool:
