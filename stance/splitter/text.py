@@ -588,6 +588,16 @@ def _entry_chrome(entries: list[_Entry]) -> list[set[int]]:
     return out
 
 
+def _form_label(lines: list[str], i: int) -> bool:
+    """A tab or button label of the section's head ("Discussions", "Submit"): a line of one
+    or two words right above a comment prompt or form line."""
+    s = lines[i].strip()
+    if len(_WORD.findall(s)) > 2 or len(s) > 30 or any(ch.isdigit() for ch in s):
+        return False
+    nxt = next((ln.strip() for ln in lines[i + 1 : i + 4] if ln.strip()), "")
+    return len(nxt) < 300 and is_prompt(nxt)
+
+
 def _is_section_line(ln: str) -> bool:
     s = ln.strip()
     return len(s) < 300 and bool(_section_head(s) or is_prompt(s) or is_chrome(s))
@@ -616,7 +626,7 @@ def parse_thread(
     first = len(lines)
     for i, ln in enumerate(lines):
         tick(i)
-        if ln.strip() and not _is_section_line(ln):
+        if ln.strip() and not _is_section_line(ln) and not _form_label(lines, i):
             first = i
             break
     for i in range(first + 1, len(lines) if cut_at_form else 0):
