@@ -171,7 +171,8 @@ def disqus_pages(path: str | Path) -> Iterator[Record]:
         depth[cid] = level
         page["comments"].append({
             "id": cid, "parent_id": parent, "depth": level,
-            "author": rec.get("author"), "time": rec.get("time"), "likes": None,
+            "author": rec.get("author"), "time": rec.get("time"),
+            "datetime": rec.get("time"), "likes": None,  # createdAt is ISO 8601 already
             "quote": rec.get("quote"), "text": rec["text"]})
     for key, page in pages.items():  # threads listed after their first post
         title, link = threads.get(key, (None, None))

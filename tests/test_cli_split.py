@@ -9,7 +9,7 @@ from stance.cli import app
 
 runner = CliRunner()
 PAGES = Path(__file__).resolve().parents[1] / "data" / "samples" / "pages"
-COMMENT_KEYS = {"id", "parent_id", "depth", "author", "time", "likes", "quote", "text"}
+COMMENT_KEYS = {"id", "parent_id", "depth", "author", "time", "datetime", "likes", "quote", "text"}
 
 
 def test_split_pages_in_order_with_error_in_place(tmp_path):
