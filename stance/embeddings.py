@@ -262,7 +262,7 @@ class _JoinedVocab(str):
     """A pickled table vocabulary: the tokens joined by newlines (see ``__getstate__``)."""
 
 
-class StaticEmbeddings(BaseEstimator, TransformerMixin):
+class StaticEmbeddings(TransformerMixin, BaseEstimator):
     """Texts -> (n, d) float32 sentence vectors from a static token-embedding table.
 
     Parameters

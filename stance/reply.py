@@ -39,6 +39,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils.validation import check_is_fitted
 
 from stance.targeted import (
     UniqueText,
@@ -116,7 +117,7 @@ _CUES2 = {
 _N_EXTRA = len(_CUES2) + 13
 
 
-class ReplyColumns(BaseEstimator, TransformerMixin):
+class ReplyColumns(TransformerMixin, BaseEstimator):
     """Input (DataFrame, Dataset, dict of lists or list of dicts) -> dict of string columns."""
 
     def fit(self, X, y=None):
@@ -136,7 +137,7 @@ class ReplyColumns(BaseEstimator, TransformerMixin):
         return out
 
 
-class ParentWords(BaseEstimator, TransformerMixin):
+class ParentWords(TransformerMixin, BaseEstimator):
     """Hashed, L2-normalised words of the parent post (what the reply responds to)."""
 
     def __init__(self, n_features: int = 2**13, weight: float = 0.5):
@@ -149,11 +150,12 @@ class ParentWords(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X):
+        check_is_fitted(self, "vectorizer_")
         codes, uniq = _factorize(X["parent_text"])
         return self.vectorizer_.transform(uniq)[codes] * self.weight
 
 
-class ReplyCues(BaseEstimator, TransformerMixin):
+class ReplyCues(TransformerMixin, BaseEstimator):
     """Dense cue flags of the reply, of the parent, and reply-parent / reply-source overlap."""
 
     def __init__(self, weight: float = 1.0, use_source: bool = False, extra: bool = False):
@@ -202,6 +204,7 @@ class ReplyCues(BaseEstimator, TransformerMixin):
         return [1.0 if rx.search(low) else 0.0 for rx in _CUES.values()]
 
     def transform(self, X):
+        check_is_fitted(self, "n_features_")
         rows = []
         cache: dict[str, set[str]] = {}
 
@@ -267,8 +270,10 @@ class SDQCClassifier(ClassifierMixin, BaseEstimator):
     that many grouped folds (``groups``, e.g. thread ids, keep a thread's replies together) over
     the training rows, and ``class_bias_`` are the offsets maximising macro-F1 of the
     out-of-fold predictions; the final models are then refitted on all rows. ``predict_proba``
-    is the softmax of ``decision_function`` = log-probabilities + ``class_bias_``, so its argmax
-    is ``predict`` and each row sums to 1.
+    is the softmax of the per-class scores log-probabilities + ``class_bias_``, so its argmax
+    is ``predict`` and each row sums to 1. ``decision_function`` returns those scores,
+    (n, n_classes); with two classes, as scikit-learn expects, one column: the second
+    class's score minus the first's (> 0 means ``classes_[1]``).
     """
 
     def __init__(self, C: float = 0.5, max_iter: int = 500, class_weight: Any = "balanced",
@@ -335,16 +340,23 @@ class SDQCClassifier(ClassifierMixin, BaseEstimator):
         self.models_ = self._fit_models(X, y)
         return self
 
-    def decision_function(self, X) -> np.ndarray:
+    def _scores(self, X) -> np.ndarray:
+        """Per-class scores (n, n_classes): log-probabilities + ``class_bias_``."""
+        check_is_fitted(self, ("models_", "classes_"))
         return self._log_proba(self.models_, X) + self.class_bias_
 
+    def decision_function(self, X) -> np.ndarray:
+        z = self._scores(X)
+        return z[:, 1] - z[:, 0] if z.shape[1] == 2 else z
+
     def predict_proba(self, X) -> np.ndarray:
-        z = self.decision_function(X)
+        z = self._scores(X)
         e = np.exp(z - z.max(1, keepdims=True))
         return e / e.sum(1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[self.decision_function(X).argmax(1)]
+        z = self._scores(X)  # first: NotFittedError, not AttributeError, unfitted
+        return self.classes_[z.argmax(1)]
 
 
 def build_pipeline(config: dict | None = None) -> Pipeline:

@@ -45,6 +45,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
+from sklearn.utils.validation import check_is_fitted
 
 from stance.targets import content_words, normalize_target, target_terms
 
@@ -263,7 +264,7 @@ def _factorize(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     return codes, list(index)
 
 
-class Columns(BaseEstimator, TransformerMixin):
+class Columns(TransformerMixin, BaseEstimator):
     """Normalise the input to a dict of string columns ``text``, ``target``, ``quote``, ``title``.
 
     Accepts a pandas DataFrame, a ``datasets.Dataset``, a dict of lists or a list of dicts.
@@ -287,7 +288,7 @@ class Columns(BaseEstimator, TransformerMixin):
         return out
 
 
-class UniqueText(BaseEstimator, TransformerMixin):
+class UniqueText(TransformerMixin, BaseEstimator):
     """Apply a text transformer to the unique values of one column, then index back to rows."""
 
     def __init__(self, transformer=None, column: str = "text", weight: float = 1.0):
@@ -301,6 +302,7 @@ class UniqueText(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X):
+        check_is_fitted(self, "transformer_")
         codes, uniq = _factorize(X[self.column])
         out = self.transformer_.transform(uniq)
         if self.weight != 1.0:
@@ -309,7 +311,7 @@ class UniqueText(BaseEstimator, TransformerMixin):
         return out if len(uniq) == len(codes) else out[codes]
 
 
-class TargetInteractions(BaseEstimator, TransformerMixin):
+class TargetInteractions(TransformerMixin, BaseEstimator):
     """Hashed features that relate the text to the target, as two L2-normalised blocks.
 
     Head block (``head_weight``): ``target-id x token`` pairs plus a per-target bias - the
@@ -340,6 +342,7 @@ class TargetInteractions(BaseEstimator, TransformerMixin):
         return toks, plain, pset, words, sarcasm_cues(text)
 
     def transform(self, X):
+        check_is_fitted(self, "n_features_")
         tcodes, texts = _factorize(X["text"])
         gcodes, targets = _factorize(X["target"])
         n, m = len(tcodes), self.n_features_
@@ -416,7 +419,7 @@ class TargetInteractions(BaseEstimator, TransformerMixin):
                           block(gen_r, gen_c, self.weight)], format="csr")
 
 
-class PairEmbeddings(BaseEstimator, TransformerMixin):
+class PairEmbeddings(TransformerMixin, BaseEstimator):
     """[u, v, u*v, |u-v|, cos(u, v)] of static sentence vectors of text (u) and target (v).
 
     ``embedder`` is a fitted-on-demand transformer mapping a list of strings to an (n, d)
@@ -445,6 +448,7 @@ class PairEmbeddings(BaseEstimator, TransformerMixin):
 
     def dense(self, X) -> np.ndarray:
         """``transform(X)`` as a dense float64 array."""
+        check_is_fitted(self, "embedder_")
         tcodes, texts = _factorize(X["text"])
         gcodes, targets = _factorize(X["target"])
         u = self._embed(texts)[tcodes]
@@ -467,7 +471,7 @@ class PairEmbeddings(BaseEstimator, TransformerMixin):
                               np.arange(0, n * d + 1, d, dtype=np.int64)), shape=(n, d))
 
 
-class TargetRoute(BaseEstimator, TransformerMixin):
+class TargetRoute(TransformerMixin, BaseEstimator):
     """One-hot (n, len(groups)) of the group whose target keys contain a row's target.
 
     ``groups``: lists of targets (compared by ``normalize_target``); a target in several
@@ -516,13 +520,14 @@ class TargetRoute(BaseEstimator, TransformerMixin):
                         dtype=np.float64).reshape(-1)[codes] if len(uniq) else np.zeros(0)
 
     def transform(self, X):
+        check_is_fitted(self, "route_")
         r = self.routes(X["target"])
         rows = np.flatnonzero(r >= 0)
         value = 1.0 + 0.5 * self.sides([X["target"][i] for i in rows])
         return sp.csr_matrix((value, (rows, r[rows])), shape=(len(r), max(self.n_routes_, 1)))
 
 
-class RoutedSGD(BaseEstimator, ClassifierMixin):
+class RoutedSGD(ClassifierMixin, BaseEstimator):
     """Pooled one-vs-rest SGD logistic regression plus one specialist per target group.
 
     The last ``n_routes`` columns of X are TargetRoute's one-hot (read, never used as
@@ -653,12 +658,14 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
         return self
 
     def decision_function(self, X) -> np.ndarray:
+        check_is_fitted(self, ("coef_", "classes_"))
         return self.decision_blocks([sp.csr_matrix(X)])
 
     def decision_blocks(self, blocks: Sequence[Any]) -> np.ndarray:
         """``decision_function`` of the column-wise concatenation of ``blocks`` (CSR or dense
         arrays, in column order), without building it; with several blocks the last must be
         TargetRoute's (``n_routes`` columns). ``[X]`` is ``decision_function(X)``."""
+        check_is_fitted(self, ("coef_", "classes_"))
         route, side = self._route_side(blocks[-1] if len(blocks) > 1 else blocks[0])
         k = int(self.n_routes)
         ends = np.cumsum([b.shape[1] for b in blocks])
@@ -729,7 +736,8 @@ class RoutedSGD(BaseEstimator, ClassifierMixin):
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
+        d = self.decision_function(X)  # first: NotFittedError, not AttributeError, unfitted
+        return self.classes_[d.argmax(axis=1)]
 
 
 def predict_proba(pipeline: Pipeline, X) -> np.ndarray:

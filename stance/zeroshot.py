@@ -31,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
 
 from stance.targeted import RoutedSGD, _factorize, _hash_strings, plain_tokens
 from stance.targets import content_words, is_claim, normalize_target, target_terms
@@ -50,7 +51,7 @@ def _words(text: str) -> frozenset[str]:
     return plain_tokens(text)[2]
 
 
-class Relatedness(BaseEstimator, TransformerMixin):
+class Relatedness(TransformerMixin, BaseEstimator):
     """Dense text-target relatedness features plus the "unseen target" flag, as CSR.
 
     Columns (:data:`RELATEDNESS_COLUMNS`, each in 0..1 times ``weight``): the target's
@@ -84,6 +85,7 @@ class Relatedness(BaseEstimator, TransformerMixin):
         return unseen
 
     def transform(self, X):
+        check_is_fitted(self, "known_")
         tcodes, texts = _factorize(X["text"])
         gcodes, targets = _factorize(X["target"])
         toks = [_words(x) for x in texts]
@@ -177,6 +179,7 @@ class ZeroShotRoutedSGD(RoutedSGD):
         return self
 
     def decision_function(self, X) -> np.ndarray:
+        check_is_fitted(self, ("coef_", "classes_"))
         return self.decision_blocks([sp.csr_matrix(X)])
 
     def decision_blocks(self, blocks: Sequence[Any]) -> np.ndarray:

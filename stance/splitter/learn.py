@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-class BlockFeatures(BaseEstimator, TransformerMixin):
+class BlockFeatures(TransformerMixin, BaseEstimator):
     """Feature dicts (``page_features``) -> hashed sparse matrix."""
 
     def __init__(self, n_features: int = 2**18):
