@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils.validation import check_is_fitted
 
 from stance.corpora import INCIVILITY_KINDS
 
@@ -94,12 +95,25 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
-class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
+class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
     """Independent logistic heads on shared sparse features, each fitted on its labelled rows.
 
     ``fit(X, Y, sample_weight)``: ``Y`` is (n, len(heads)) float in [0, 1] with NaN where a row
     does not label a head. ``predict_proba(X)`` returns (n, len(heads_)); probabilities are
     calibrated once ``calibrate`` has been called (``calibrators_``), raw sigmoid otherwise.
+
+    scikit-learn contract: a *multi-label* classifier, as ``OneVsRestClassifier`` fitted on a
+    label-indicator matrix. Output column ``j`` is head ``heads_[j]`` (column 0 ``uncivil``;
+    ``heads_`` can be shorter than ``heads``: heads without enough labels are dropped);
+    ``classes_`` is ``arange(len(heads_))``; ``predict_proba`` gives each head's own
+    probability (the columns do not sum to 1); ``predict`` is the (n, len(heads_)) 0/1
+    indicator, ``uncivil`` at ``threshold_`` (0.5 unset), the kinds at 0.5; the tags say
+    multi-label. So scorers take a label matrix of the ``heads_`` columns, e.g.
+    ``get_scorer("roc_auc")(pipe, X, Y)`` (with 3 or more heads: as for OneVsRestClassifier,
+    scikit-learn reads ``classes_ == [0, 1]`` as binary); for ``uncivil`` alone use
+    ``roc_auc_score(y, pipe.predict_proba(X)[:, 0])``. Chosen over a binary (n, 2)
+    ``predict_proba`` because every caller (scorer, benchmarks, the shipped pipeline)
+    reads the heads from ``predict_proba``, and ``fit`` already takes a label matrix.
     """
 
     def __init__(
@@ -135,7 +149,15 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         state.setdefault("nb_heads", ())
         state.setdefault("nb_alpha", 0.1)
         state.setdefault("nb_blend", ())
+        if "heads_" in state:  # pickled with classes_ = [0, 1]: the multi-label classes
+            state["classes_"] = np.arange(len(state["heads_"]))
         super().__setstate__(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        return tags
 
     def fit(self, X, Y, sample_weight=None):
         from sklearn.linear_model import LogisticRegression
@@ -190,11 +212,12 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         self.coef_ = np.vstack(coefs)
         self.intercept_ = np.asarray(intercepts, dtype=np.float64)
         self.train_rows_ = rows
-        self.classes_ = np.array([0, 1])
+        self.classes_ = np.arange(len(heads))  # multi-label: one class per output column
         self.calibrators_ = None
         return self
 
     def decision_function(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
         z = X @ self.coef_.T
         return np.asarray(z, dtype=np.float64) + self.intercept_
 
@@ -211,7 +234,11 @@ class MultiHeadClassifier(BaseEstimator, ClassifierMixin):
         return proba
 
     def predict(self, X) -> np.ndarray:
-        return (self.predict_proba(X)[:, 0] >= getattr(self, "threshold_", 0.5)).astype(int)
+        """(n, len(heads_)) 0/1 indicator: ``uncivil`` at ``threshold_``, the kinds at 0.5."""
+        proba = self.predict_proba(X)
+        thresholds = np.full(proba.shape[1], 0.5)
+        thresholds[0] = getattr(self, "threshold_", 0.5)
+        return (proba >= thresholds).astype(int)
 
     def calibrate(self, Z: np.ndarray, Y: np.ndarray, masks: np.ndarray) -> MultiHeadClassifier:
         """Fit one calibrator per head on raw scores ``Z`` (n, H), labels ``Y``, rows ``masks``.
@@ -681,7 +708,7 @@ def _nan_to_none(x):
 # Fast char n-grams
 
 
-class WordCharNgrams(BaseEstimator, TransformerMixin):
+class WordCharNgrams(TransformerMixin, BaseEstimator):
     """TF-IDF over ``char_wb`` n-grams (as scikit-learn's ``analyzer="char_wb"``: each
     whitespace-separated word padded with one space), computed per distinct *word* of a batch.
 
@@ -894,6 +921,7 @@ class WordCharNgrams(BaseEstimator, TransformerMixin):
         )
 
     def transform(self, X):
+        check_is_fitted(self, ("vocabulary_", "idf_"))
         texts = list(X)
         C, words = self._word_counts(texts)
         M, order = self._cached_word_matrix(words)
