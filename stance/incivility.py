@@ -157,6 +157,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         tags.target_tags.multi_output = True
+        tags.input_tags.sparse = True  # the pipeline's features are CSR
         return tags
 
     def fit(self, X, Y, sample_weight=None):

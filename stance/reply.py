@@ -288,6 +288,11 @@ class SDQCClassifier(ClassifierMixin, BaseEstimator):
         self.bias_folds = bias_folds
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # the pipeline's features are CSR
+        return tags
+
     def _models(self) -> list:
         from sklearn.ensemble import HistGradientBoostingClassifier
 

@@ -565,6 +565,11 @@ class RoutedSGD(ClassifierMixin, BaseEstimator):
             state.setdefault(key, value)
         super().__setstate__(state)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # the pipeline's features are CSR
+        return tags
+
     def _sgd(self, alpha: float | None = None) -> SGDClassifier:
         return SGDClassifier(loss="log_loss", alpha=self.alpha if alpha is None else alpha,
                              max_iter=self.max_iter, tol=None, class_weight=self.class_weight,
