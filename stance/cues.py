@@ -111,7 +111,7 @@ def _forms(terms) -> frozenset[str]:
     return frozenset(f"{m}{t}" for t in terms for m in ("", "#", "@", "NEG_", "NEG_#", "NEG_@"))
 
 
-class TargetCues(BaseEstimator, TransformerMixin):
+class TargetCues(TransformerMixin, BaseEstimator):
     """Dense polarity-toward-the-target columns (:data:`CUE_COLUMNS`), as CSR.
 
     ``window``: tokens on each side of a mention whose polarity counts as said about the

@@ -305,7 +305,7 @@ def normalize(text: str, *, unmasker: _Unmasker | None = None) -> str:
     return _ascii_steps(text, unmasker)
 
 
-class TextNormalizer(BaseEstimator, TransformerMixin):
+class TextNormalizer(TransformerMixin, BaseEstimator):
     """scikit-learn transformer: DataFrame[``column``] / Series / list of str -> list of str.
 
     ``fit`` learns the words (>= ``min_count`` occurrences, >= 3 letters) that masked tokens

@@ -19,6 +19,7 @@ from sklearn.metrics import get_scorer, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils.estimator_checks import check_mixin_order
 
+from stance.cues import TargetCues
 from stance.incivility import MultiHeadClassifier, WordCharNgrams
 from stance.normalize import TextNormalizer
 from stance.reply import ParentWords, ReplyColumns, ReplyCues, SDQCClassifier
@@ -59,6 +60,7 @@ CASES = {
     "PairEmbeddings": (PairEmbeddings, COLS, None, COLS),
     "TargetRoute": (lambda: TargetRoute([["NATO"]]), COLS, None, COLS),
     "Relatedness": (Relatedness, COLS, None, COLS),
+    "TargetCues": (TargetCues, COLS, None, COLS),
     "ParentWords": (lambda: ParentWords(64), REPLY, None, REPLY),
     "ReplyCues": (ReplyCues, REPLY, None, REPLY),
     "RoutedSGD": (lambda: RoutedSGD(n_routes=1, random_state=0), X_ROUTED, LABELS, X_ROUTED),
@@ -82,9 +84,7 @@ CLASSIFIERS = ["RoutedSGD", "ZeroShotRoutedSGD", "SDQCClassifier", "MultiHeadCla
 METHODS = ("transform", "predict", "predict_proba", "decision_function")
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="BaseEstimator first"))
-    if n == "TextNormalizer" else n for n in sorted(ALL)])
+@pytest.mark.parametrize("name", sorted(ALL))
 def test_mixin_order(name):
     check_mixin_order(name, ALL[name][0]())  # every mixin before BaseEstimator
 
