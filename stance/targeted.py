@@ -77,6 +77,8 @@ DEFAULTS: dict[str, Any] = {
     "zeroshot_corpora": [],
     "zeroshot_weight": 0.5,
     "zeroshot_C": 0.3,
+    "cues": False,
+    "cue_weight": 1.0,
 }
 
 _TOKEN = re.compile(r"[#@]?[a-z0-9][a-z0-9'\-_]*|[!?]+|[.,;:]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -974,6 +976,10 @@ def build_pipeline(config: dict | None = None,
     if cfg["embeddings"]:
         blocks.append(("emb", PairEmbeddings(path=cfg["embeddings_path"],
                                              weight=float(cfg["emb_weight"]))))
+    if cfg["cues"]:  # polarity toward the target (stance.cues); the zero-shot model sees it too
+        from stance.cues import TargetCues
+
+        blocks.append(("cues", TargetCues(weight=float(cfg["cue_weight"]))))
     # zero-shot route (stance.zeroshot): relatedness features + unseen-target flag, and a model
     # of the zeroshot_corpora rows blended in for targets no training row had
     zeroshot = bool(cfg["zeroshot_corpora"]) and bool(cfg["embeddings"])
