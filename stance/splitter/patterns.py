@@ -150,16 +150,22 @@ _DATE_MEMO: dict[str, bool] = {}
 _PROMPT_MEMO: dict[str, bool] = {}
 
 
+def _remember(memo: dict[str, bool], text: str, got: bool) -> bool:
+    """Store ``got`` for a short ``text`` (the memo is emptied when full); return it."""
+    if len(text) <= _MEMO_CHARS:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[text] = got
+    return got
+
+
 def has_date(text: str) -> bool:
     """DATE.search on the first 300 characters, behind a cheap prefilter."""
     got = _DATE_MEMO.get(text)
     if got is None:
         head = text[:300]
-        got = _DATE_HINT.search(head) is not None and DATE.search(head) is not None
-        if len(text) <= _MEMO_CHARS:
-            if len(_DATE_MEMO) >= _MEMO_SIZE:
-                _DATE_MEMO.clear()
-            _DATE_MEMO[text] = got
+        got = _remember(_DATE_MEMO, text, _DATE_HINT.search(head) is not None
+                        and DATE.search(head) is not None)
     return got
 
 
@@ -170,9 +176,6 @@ def is_prompt(text: str) -> bool:
     got = _PROMPT_MEMO.get(text)
     if got is None:
         low = text.lower()
-        got = _PROMPT_KEY.search(low) is not None and COMMENT_PROMPT.search(low) is not None
-        if len(text) <= _MEMO_CHARS:
-            if len(_PROMPT_MEMO) >= _MEMO_SIZE:
-                _PROMPT_MEMO.clear()
-            _PROMPT_MEMO[text] = got
+        got = _remember(_PROMPT_MEMO, text, _PROMPT_KEY.search(low) is not None
+                        and COMMENT_PROMPT.search(low) is not None)
     return got
