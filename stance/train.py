@@ -463,4 +463,9 @@ def render_card(card: dict[str, Any]) -> str:
             lines.append(tables(info))
         elif info.get("dev"):
             lines += ["Dev metrics:", "", "```json", json.dumps(info["dev"], indent=1), "```"]
+        again = info.get("remeasured")
+        if again:  # the same model file, measured again after the code around it changed
+            lines += ["", f"Re-measured {again['when']} with the code of commit "
+                      f"{again['commit']}, same model file (`{again['command']}`):", "",
+                      "```json", json.dumps(again["dev"], indent=1), "```"]
     return "\n".join(lines) + "\n"
