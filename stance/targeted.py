@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any
@@ -843,8 +844,9 @@ class WordwiseHashingVectorizer(HashingVectorizer):
         analyzer's features of every document hashed in one vectorised pass, not one by one."""
         if self.analyzer is _word_ngrams:
             decode = self.decode
-            rows, h = _word_ngram_hashes([decode(doc) for doc in X])
-            n_docs = len(X)
+            docs = [decode(doc) for doc in X]  # (X may be a generator)
+            rows, h = _word_ngram_hashes(docs)
+            n_docs = len(docs)
             cols = _hasher_columns(h, int(self.n_features))
             out = sp.csr_matrix((np.ones(len(cols), self.dtype), (rows, cols)),
                                 shape=(n_docs, int(self.n_features)))
@@ -871,7 +873,12 @@ class WordwiseHashingVectorizer(HashingVectorizer):
     def _memo_word_rows(self, words: list[str]):
         """``_word_rows(words)``, each word's row hashed once per instance (and parameters):
         the rows of words seen in earlier calls are taken from a CSR memo (most words of a
-        batch of comments were in an earlier batch)."""
+        batch of comments were in an earlier batch). The memo is read and grown under a lock:
+        threads sharing one model (a ``Scorer`` used from several threads) see it whole."""
+        with _MEMO_LOCK:
+            return self._memo_word_rows_locked(words)
+
+    def _memo_word_rows_locked(self, words: list[str]):
         key = repr(sorted(self.get_params().items()))
         memo = self.__dict__.get("_memo")
         if memo is None or memo["key"] != key or len(memo["index"]) + len(words) > self.MEMO_WORDS:
@@ -1021,6 +1028,9 @@ def build_pipeline(config: dict | None = None,
 
 
 _NO_GRAM = frozenset(".,;:")
+#: Guards the word memos of WordwiseHashingVectorizer (one lock for all instances: the memo
+#: step is short and holds the GIL anyway).
+_MEMO_LOCK = threading.Lock()
 
 
 def _word_ngrams(text: str) -> list[str]:

@@ -604,3 +604,31 @@ def test_routed_weight_cache_follows_new_weights_and_is_not_pickled():
     got = targeted.predict_proba(pipe, df)  # the same instance, cached weights replaced
     np.testing.assert_allclose(got, targeted.predict_proba(other, df), rtol=0, atol=1e-12)
     assert np.abs(got - first).max() > 1e-6
+
+
+def test_word_memo_is_safe_across_threads():
+    # one fitted model shared by threads (a Scorer used from several threads): the char
+    # block's word memo must stay consistent while it grows
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stance.targeted import WordwiseHashingVectorizer
+
+    rng = random.Random(0)
+    batches = [[" ".join("".join(rng.choices("abcdefghij", k=rng.randint(3, 9)))
+                         for _ in range(20)) for _ in range(60)] for _ in range(16)]
+    params = dict(analyzer="char_wb", ngram_range=(3, 5), n_features=2**12,
+                  alternate_sign=False)
+    shared = WordwiseHashingVectorizer(**params)
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(shared.transform, batches))
+    for batch, out in zip(batches, got):
+        want = WordwiseHashingVectorizer(**params).transform(batch)
+        assert (out != want).nnz == 0
+
+
+def test_word_ngram_hashing_takes_a_generator():
+    from stance.targeted import WordwiseHashingVectorizer, _word_ngrams
+
+    vec = WordwiseHashingVectorizer(analyzer=_word_ngrams, alternate_sign=False, n_features=1024)
+    assert vec.transform(t for t in ["a b", "c"]).shape == (2, 1024)
