@@ -46,8 +46,9 @@ def load_failure(exc: BaseException) -> str:
     import pickle
 
     what = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, (pickle.UnpicklingError, KeyError, EOFError, IndexError)) or (
-            isinstance(exc, ValueError) and "pickle" in str(exc).lower()):
+    # joblib.load of a text file or a cut-off pickle raises these (a ValueError such as
+    # "invalid literal for int()" or "EOF: reading array data"), not an unpickling error
+    if isinstance(exc, (pickle.UnpicklingError, KeyError, EOFError, IndexError, ValueError)):
         return (f"not a joblib pickle: the file is corrupt, truncated, or another kind of "
                 f"file ({what})")
     if isinstance(exc, (ModuleNotFoundError, AttributeError, ImportError)):

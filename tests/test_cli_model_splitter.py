@@ -69,3 +69,16 @@ def test_library_split_file_names_the_model(tmp_path):
     with pytest.raises(ModelError, match="not a joblib pickle"):
         list(split_files([PAGE], model=str(bad)))
     assert split_file(PAGE, model=default_model_dir()) == split_file(PAGE)
+
+
+@pytest.mark.parametrize("content", [b"garbage that is not a model\n", "cut"])
+def test_text_and_truncated_model_files_are_called_corrupt(tmp_path, content):
+    from stance.errors import ModelError
+    from stance.scorer import Scorer
+
+    d = tmp_path / "set"
+    d.mkdir()
+    shipped = (default_model_dir() / "reply.joblib").read_bytes()
+    (d / "reply.joblib").write_bytes(shipped[: len(shipped) // 3] if content == "cut" else content)
+    with pytest.raises(ModelError, match="not a joblib pickle"):
+        Scorer(d).pipeline("reply")
