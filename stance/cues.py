@@ -173,14 +173,15 @@ class TargetCues(TransformerMixin, BaseEstimator):
 
     def _about(self, toks, pol, terms) -> tuple[float, float, float, float] | None:
         """(verb favor, verb against, near favor, near against) of one comment and target,
-        or None when the comment never mentions the target."""
+        or None when the comment never mentions the target. A polar word counts once: as a
+        verb when it is among the ``before`` tokens that precede some mention in the same
+        sentence, else as near when it is within ``window`` tokens of some mention."""
         if terms.isdisjoint(toks):
             return None
         hits = [i for i, t in enumerate(toks) if t in terms]
+        mentions = set(hits)
         n = len(toks)
-        seen: set[int] = set(hits)
-        verb = [0.0, 0.0]
-        near = [0.0, 0.0]
+        kind: dict[int, int] = {}  # polar token -> 0 verb, 1 near
         for h in hits:
             lo, hi = h, h  # the mention's sentence, at most ``window`` tokens each way
             while lo > 0 and h - lo < self.window and toks[lo - 1][0] not in _SENTENCE_END:
@@ -188,12 +189,12 @@ class TargetCues(TransformerMixin, BaseEstimator):
             while hi < n - 1 and hi - h < self.window and toks[hi + 1][0] not in _SENTENCE_END:
                 hi += 1
             for j in range(lo, hi + 1):
-                if j in seen or not pol[j]:
-                    continue
-                seen.add(j)
-                v = pol[j]
-                if h - self.before <= j < h:
-                    verb[0 if v > 0 else 1] += abs(v)
-                else:
-                    near[0 if v > 0 else 1] += abs(v)
+                if pol[j] and j not in mentions:
+                    as_verb = 0 if h - self.before <= j < h else 1
+                    kind[j] = min(kind.get(j, 1), as_verb)
+        verb = [0.0, 0.0]
+        near = [0.0, 0.0]
+        for j, k in kind.items():
+            v = pol[j]
+            (verb if k == 0 else near)[0 if v > 0 else 1] += abs(v)
         return verb[0], verb[1], near[0], near[1]

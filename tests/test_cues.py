@@ -68,3 +68,9 @@ def test_unfitted_and_params():
     t = TargetCues(window=3, before=2, weight=0.5)
     assert clone(t).get_params() == {"window": 3, "before": 2, "weight": 0.5}
     assert TargetCues().fit() is not None
+
+
+def test_a_verb_before_a_later_mention_is_still_a_verb():
+    assert cues("NATO, I oppose NATO.", "NATO")["verb_against"] > 0
+    c = cues("Putin and Russia: I support Russia.", "Russia")
+    assert c["verb_favor"] > 0 and c["near_favor"] == 0
