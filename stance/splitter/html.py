@@ -380,9 +380,49 @@ def unnamed_records(page: Page) -> set[int]:
     headline, no linked line of several words) nor as one account's feed (every record
     opening alike).
     """
-    return _repeated_with(page, _action_anchors(page), strict=True) or _repeated_with(
-        page, _byline_anchors(page), strict=True
-    )
+    found = _repeated_with(page, _action_anchors(page), strict=True)
+    if not found and _comment_evidence(page):  # bylines alone: also teaser and product cards
+        found = _repeated_with(page, _byline_anchors(page), strict=True)
+    if found and _in_boilerplate(page, found):
+        return set()
+    return found
+
+
+#: Class/id tokens of the containers of teaser, product and promo cards, which repeat an
+#: author or name and a date like comment records do.
+_CARD_TOKENS = _BOILER_TOKENS | frozenset(
+    ["teaser", "teasers", "card", "cards", "product", "products", "shop", "sponsored",
+     "recommended", "recommendations", "popular", "trending", "latest", "columnists",
+     "opinion", "more", "also"])
+
+
+def _in_boilerplate(page: Page, blocks: set[int]) -> bool:
+    """Whether most of ``blocks`` sit in an element whose class/id says sidebar, widget,
+    teaser, product or promo card, and none in one that says comment."""
+    hits = 0
+    for i in blocks:
+        tokens = set()
+        for j in page.ancestors(page.blocks[i].elem, limit=12):
+            tokens.update(page.elements[j].tokens)
+        if not tokens.isdisjoint(_COMMENT_TOKENS):
+            return False
+        hits += not tokens.isdisjoint(_CARD_TOKENS)
+    return hits * 2 > len(blocks)
+
+
+def _comment_evidence(page: Page) -> bool:
+    """A comment section's heading ("Comments", "Discussion (3)", "12 responses") or prompt
+    ("Leave a reply", "log in or register") on the page, or an element classed comment,
+    discussion, reply, ... (``_COMMENT_TOKENS``)."""
+    from stance.splitter.patterns import COMMENTS_HEADER, is_prompt
+    from stance.splitter.text import _COUNTED_HEAD
+
+    for b in page.blocks:
+        t = b.text
+        if len(t) < 200 and (COMMENTS_HEADER.match(t) or _COUNTED_HEAD.match(t)
+                             or is_prompt(t)):
+            return True
+    return any(not _COMMENT_TOKENS.isdisjoint(e.tokens) for e in page.elements)
 
 
 def _byline_anchors(page: Page) -> list[int]:
