@@ -381,8 +381,10 @@ def unnamed_records(page: Page) -> set[int]:
     opening alike).
     """
     found = _repeated_with(page, _action_anchors(page), strict=True)
-    if not found and _comment_evidence(page):  # bylines alone: also teaser and product cards
-        found = _repeated_with(page, _byline_anchors(page), strict=True)
+    if not found:
+        anchors = _byline_anchors(page)  # bylines alone: also teaser and product cards, so
+        if anchors and _comment_evidence(page):  # the page must show a comment section
+            found = _repeated_with(page, anchors, strict=True)
     if found and _in_boilerplate(page, found):
         return set()
     return found
