@@ -62,7 +62,6 @@ STANCE_WORDS: dict[str, float] = {**dict.fromkeys(_FAVOR_WORDS.split(), 0.6),
 _PHRASE_HEADS = {"stand": ("with", "by"), "stands": ("with",), "standing": ("with",),
                  "long": ("live",), "vote": ("for", "against"), "voted": ("for", "against"),
                  "down": ("with",)}
-_HEADS = frozenset(f"{m}{w}" for w in _PHRASE_HEADS for m in ("", "NEG_", "#", "NEG_#"))
 _SENTENCE_END = frozenset(".;!?")
 
 
@@ -93,22 +92,18 @@ def _signed(lexicon: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def _polarity(tokens: Sequence[str], signed: dict[str, float]) -> list[float]:
-    """Per-token polarity; a two-word stance phrase ("stand with") scores on its first word."""
-    pol = list(map(signed.get, tokens, repeat(0.0, len(tokens))))
-    if not _HEADS.isdisjoint(tokens):
-        for i, tok in enumerate(tokens[:-1]):
-            word = tok.removeprefix("NEG_").lstrip("#@")
-            follow = tokens[i + 1].removeprefix("NEG_").lstrip("#@")
-            if follow in _PHRASE_HEADS.get(word, ()):
-                v = signed.get(f"{word}_{follow}", 0.0)
-                pol[i] = -v if tok.startswith("NEG_") else v
+def _polarity(toks: Sequence[str], plain: Sequence[str], pset: frozenset[str],
+              signed: dict[str, float]) -> list[float]:
+    """Per-token polarity of ``toks`` (``plain``: the same tokens without marks, ``pset``
+    their set; :func:`stance.targeted.plain_tokens`); a two-word stance phrase ("stand
+    with") scores on its first word."""
+    pol = list(map(signed.get, toks, repeat(0.0, len(toks))))
+    if not pset.isdisjoint(_PHRASE_HEADS):
+        for i, word in enumerate(plain[:-1]):
+            if plain[i + 1] in _PHRASE_HEADS.get(word, ()):
+                v = signed.get(f"{word}_{plain[i + 1]}", 0.0)
+                pol[i] = -v if toks[i].startswith("NEG_") else v
     return pol
-
-
-def _forms(terms) -> frozenset[str]:
-    """The token forms of a target's terms: plain, ``#``/``@``-prefixed, ``NEG_``-marked."""
-    return frozenset(f"{m}{t}" for t in terms for m in ("", "#", "@", "NEG_", "NEG_#", "NEG_@"))
 
 
 class TargetCues(TransformerMixin, BaseEstimator):
@@ -144,21 +139,21 @@ class TargetCues(TransformerMixin, BaseEstimator):
     def transform(self, X):
         from sklearn.utils.validation import check_is_fitted
 
-        from stance.targeted import _factorize, tokenize
+        from stance.targeted import _factorize, plain_tokens
 
         check_is_fitted(self, "lexicon_")
         signed = self._signed_lexicon()
         tcodes, texts = _factorize(X["text"])
         gcodes, targets = _factorize(X["target"])
-        toks = [tokenize(t) for t in texts]
-        pol = [_polarity(t, signed) for t in toks]
+        toks = [plain_tokens(t) for t in texts]  # (tokens, unmarked tokens, their set)
+        pol = [_polarity(*t, signed) for t in toks]
         total = np.fromiter(map(sum, pol), np.float64, len(pol))
         size = np.fromiter((sum(map(abs, p)) for p in pol), np.float64, len(pol))
         text_cols = np.column_stack([(size + total) / 2, (size - total) / 2])
-        terms = [_forms(target_terms(g)) for g in targets]
+        terms = [target_terms(g) for g in targets]
         pair_cols: dict[tuple[int, int], tuple[float, float, float, float]] = {}
         for t, g in set(zip(tcodes.tolist(), gcodes.tolist())):
-            found = self._about(toks[t], pol[t], terms[g])
+            found = self._about(*toks[t], pol[t], terms[g])
             if found is not None:
                 pair_cols[(t, g)] = found
         out = np.zeros((len(tcodes), len(CUE_COLUMNS)))
@@ -171,14 +166,14 @@ class TargetCues(TransformerMixin, BaseEstimator):
         out = np.minimum(out, 2.0) / 2.0 * float(self.weight)
         return sp.csr_matrix(out)
 
-    def _about(self, toks, pol, terms) -> tuple[float, float, float, float] | None:
+    def _about(self, toks, plain, pset, pol, terms) -> tuple[float, float, float, float] | None:
         """(verb favor, verb against, near favor, near against) of one comment and target,
         or None when the comment never mentions the target. A polar word counts once: as a
         verb when it is among the ``before`` tokens that precede some mention in the same
         sentence, else as near when it is within ``window`` tokens of some mention."""
-        if terms.isdisjoint(toks):
+        if terms.isdisjoint(pset):
             return None
-        hits = [i for i, t in enumerate(toks) if t in terms]
+        hits = [i for i, w in enumerate(plain) if w in terms]
         mentions = set(hits)
         n = len(toks)
         kind: dict[int, int] = {}  # polar token -> 0 verb, 1 near
