@@ -416,13 +416,11 @@ def _comment_evidence(page: Page) -> bool:
     """A comment section's heading ("Comments", "Discussion (3)", "12 responses") or prompt
     ("Leave a reply", "log in or register") on the page, or an element classed comment,
     discussion, reply, ... (``_COMMENT_TOKENS``)."""
-    from stance.splitter.patterns import COMMENTS_HEADER, is_prompt
-    from stance.splitter.text import _COUNTED_HEAD
+    from stance.splitter.patterns import is_prompt, is_section_head
 
     for b in page.blocks:
         t = b.text
-        if len(t) < 200 and (COMMENTS_HEADER.match(t) or _COUNTED_HEAD.match(t)
-                             or is_prompt(t)):
+        if len(t) < 200 and (is_section_head(t) or is_prompt(t)):
             return True
     return any(not _COMMENT_TOKENS.isdisjoint(e.tokens) for e in page.elements)
 

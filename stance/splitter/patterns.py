@@ -50,6 +50,21 @@ COMMENTS_HEADER = re.compile(
     r"(?:\d+\s+)?responses?\s+to\s+.{1,120}|what\s+(?:people|readers)\s+are\s+saying.{0,20})\s*$",
     re.I,
 )
+#: A comment section's heading with its count as tabs and widgets show it ("Discussion (3)",
+#: "Comments 5", "Kommentare (12)"), beside COMMENTS_HEADER (a block-model feature, so
+#: left as trained).
+COUNTED_HEAD = re.compile(
+    r"^\s*(?:comments?|discussion|kommentare?|commentaires?|comentarios?|commenti|"
+    r"комментари[иейя]?|diskuse|dyskusja|reacties|kommentarer)\s*(?:\(\d[\d,]*\)|\d[\d,]*)\s*$",
+    re.I,
+)
+
+
+def is_section_head(s: str) -> bool:
+    """A comment section's heading: COMMENTS_HEADER or COUNTED_HEAD."""
+    return bool(COMMENTS_HEADER.match(s) or COUNTED_HEAD.match(s))
+
+
 COMMENT_PROMPT = re.compile(
     r"(?:leave\s+a\s+(?:reply|comment)|post\s+a\s+comment|add\s+(?:a\s+|your\s+)?comment|"
     r"to\s+participate\s+in\s+the\s+discussion|log\s*in\s+or\s+register|"

@@ -26,12 +26,12 @@ from stance.splitter.decode import Deadline
 from stance.splitter.fields import LIKES, find_author, find_likes, find_time
 from stance.splitter.patterns import (
     COMMENT_PROMPT,
-    COMMENTS_HEADER,
     DATE,
     DATE_ONLY,
     UI_LINE,
     WIDGET,
     is_prompt,
+    is_section_head,
     reply_to,
 )
 
@@ -193,7 +193,7 @@ def find_comment_start(lines: list[str], first_body: int, deadline: Deadline | N
         s = lines[i].strip()
         if not s or len(s) > 300:
             continue
-        if _section_head(s) or COMMENT_PROMPT.search(s):
+        if is_section_head(s) or COMMENT_PROMPT.search(s):
             return i
         if _starts_thread(lines, i, labels):
             return i
@@ -433,27 +433,13 @@ def _segment(lines: list[str], deadline: Deadline | None = None) -> list[_Entry]
     return entries
 
 
-#: A comment section's heading with its count as tabs and widgets show it ("Discussion (3)",
-#: "Comments 5", "Kommentare (12)"), beside COMMENTS_HEADER (a block-model feature, so
-#: left as trained).
-_COUNTED_HEAD = re.compile(
-    r"^\s*(?:comments?|discussion|kommentare?|commentaires?|comentarios?|commenti|"
-    r"комментари[иейя]?|diskuse|dyskusja|reacties|kommentarer)\s*(?:\(\d[\d,]*\)|\d[\d,]*)\s*$",
-    re.I,
-)
-
-
-def _section_head(s: str) -> bool:
-    return bool(COMMENTS_HEADER.match(s) or _COUNTED_HEAD.match(s))
-
-
 def _footer_line(s: str) -> bool:
     """A comment's footer or the section's heading ("Reply  Like 14", "Comments (3)"):
     never the name line that opens the next comment."""
     s = s.strip()
     return bool(
         UI_LINE.match(s)
-        or _section_head(s)
+        or is_section_head(s)
         or (LIKES.search(s) and len(_WORD.findall(s)) <= 6 and re.search(r"\d", s))
         or FOOTER_WORD.match(s)
     )
@@ -600,7 +586,7 @@ def _form_label(lines: list[str], i: int) -> bool:
 
 def _is_section_line(ln: str) -> bool:
     s = ln.strip()
-    return len(s) < 300 and bool(_section_head(s) or is_prompt(s) or is_chrome(s))
+    return len(s) < 300 and bool(is_section_head(s) or is_prompt(s) or is_chrome(s))
 
 
 def _name_like(s: str, lines: list[str], k: int) -> bool:
@@ -639,7 +625,7 @@ def parse_thread(
     for i, ln in enumerate(lines):
         tick(i)
         s = ln.strip()
-        cleaned.append("" if len(s) < 200 and (_section_head(s) or is_prompt(s)) else ln)
+        cleaned.append("" if len(s) < 200 and (is_section_head(s) or is_prompt(s)) else ln)
     lines = cleaned
     article_norm = " " + " ".join(_WORD.findall(article.lower())) + " "
     entries = _segment(lines, deadline)
@@ -719,7 +705,7 @@ def _announced(line: str) -> bool:
     """The comment section opens with its own header or form ("12 Comments", "Leave a
     Reply"): what follows is comment-section material even when no record is read."""
     s = line.strip()
-    return len(s) < 300 and bool(_section_head(s) or COMMENT_PROMPT.search(s))
+    return len(s) < 300 and bool(is_section_head(s) or COMMENT_PROMPT.search(s))
 
 
 def _bylined(lines: list[str], n_records: int) -> bool:
