@@ -1033,8 +1033,13 @@ _NO_GRAM = frozenset(".,;:")
 _MEMO_LOCK = threading.Lock()
 
 
+def _gram_tokens(text: str) -> list[str]:
+    """The tokens the word block's n-grams are made of: punctuation marks left out."""
+    return [t for t in tokenize(text) if t not in _NO_GRAM]
+
+
 def _word_ngrams(text: str) -> list[str]:
-    toks = [t for t in tokenize(text) if t not in _NO_GRAM]
+    toks = _gram_tokens(text)
     return toks + list(map(" ".join, zip(toks, toks[1:])))
 
 
@@ -1043,7 +1048,7 @@ def _word_ngram_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     :func:`_word_ngrams` of each text, without making the bigrams into strings: the
     unigrams are the tokens of one space-joined buffer, a bigram the window from a token's
     start to the next token's end (tokens hold no space)."""
-    toks = [[t for t in tokenize(text) if t not in _NO_GRAM] for text in texts]
+    toks = [_gram_tokens(text) for text in texts]
     count = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
     flat = list(chain.from_iterable(toks))
     if not flat:
