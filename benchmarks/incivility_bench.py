@@ -17,9 +17,11 @@ Prints and (with --output) writes as JSON:
 3. throughput, whole process: a JSONL file of ``--rows`` dev comments is scored by a fresh
    Python process per system (start-up, model load, read JSONL, score, write JSONL), timed by
    wall clock: this model's incivility head alone; the full ``stance score`` CLI with every
-   head on (stance toward a target included) when the model directory holds the other models;
-   and alt-profanity-check. Also the in-process steady-state rate of both on the distinct dev
-   comments (2048-row batches after a warm-up batch; wall and CPU seconds).
+   head on (stance toward a target included) when the model directory holds the other models,
+   in one process (``-j 1``, as the peer) and on two cores (``-j 2``, forked workers); and
+   alt-profanity-check. Process start-up: both commands on a one-row file. Also the
+   in-process steady-state rate of both on the distinct dev comments (2048-row batches after
+   a warm-up batch; wall and CPU seconds).
 
 The model is ``<model-dir>/incivility.joblib``; ``--fit`` trains one first from
 ``training/incivility.toml`` (written to ``<model-dir>``) when none is there. Note that the
@@ -133,24 +135,36 @@ def throughput(dev, model_path: Path, model_dir: Path, rows: int, workdir: Path)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     res = {}
 
-    def run(name, cmd):
+    def run(name, cmd, n=rows):
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         dt = time.perf_counter() - t0
         if proc.returncode != 0:
             res[name] = {"error": proc.stderr[-2000:]}
             return
-        res[name] = {"rows": rows, "seconds": round(dt, 2), "rows_per_s": round(rows / dt, 1)}
+        res[name] = {"rows": n, "seconds": round(dt, 2), "rows_per_s": round(n / dt, 1)}
+
+    one = workdir / "one.jsonl"  # process start-up: the same command on one row
+    one.write_text(src.read_text().split("\n", 1)[0] + "\n")
+    full = (model_dir / "model_card.json").exists() and (model_dir / "stance.joblib").exists()
+
+    def score(inp: Path, jobs: int) -> list[str]:
+        return [py, "-m", "stance.cli", "score", str(inp), "-m", str(model_dir), "-o",
+                str(workdir / "all.jsonl"), "-q", "-j", str(jobs)]
 
     run("alt_profanity_check", [py, "-c", PEER_RUNNER, str(src), str(workdir / "peer.jsonl")])
     run("ours_incivility_head", [py, "-c", OURS_RUNNER, str(model_path), str(src),
                                  str(workdir / "ours.jsonl")])
-    if (model_dir / "model_card.json").exists() and (model_dir / "stance.joblib").exists():
-        run("ours_stance_score_all_heads", [py, "-m", "stance.cli", "score", str(src), "-m",
-                                            str(model_dir), "-o", str(workdir / "all.jsonl"),
-                                            "-q"])
+    if full:  # one process, as the peer; then both cores (-j 2: forked workers)
+        run("ours_stance_score_all_heads", score(src, 1))
+        run("ours_stance_score_all_heads_j2", score(src, 2))
     else:
         res["ours_stance_score_all_heads"] = {"skipped": f"no full model set in {model_dir}"}
+    for name, cmd in (("startup_alt_profanity_check",
+                       [py, "-c", PEER_RUNNER, str(one), str(workdir / "peer1.jsonl")]),
+                      ("startup_ours_stance_score", score(one, 1) if full else None)):
+        if cmd is not None:
+            run(name, cmd, 1)
     return res
 
 
