@@ -344,13 +344,17 @@ class Scorer:
         # ties, which numpy's scale-round-unscale can resolve the other way)
         flags = (inc[:, 0] >= thr).tolist()
         kinds = heads[1:] if opts.kinds else []
-        for row, flag, i in zip(np.round(inc, digits).tolist(), flags, valid):
-            scored[i]["incivility"] = {"score": row[0], "label": flag,
-                                       "kinds": dict(zip(kinds, row[1:]))}
+        for row, flag, rec in zip(np.round(inc, digits).tolist(), flags, scored.values()):
+            rec["incivility"] = {"score": row[0], "label": flag, "kinds": dict(zip(kinds, row[1:]))}
 
         pair_rec, pair_tgt = [], []
-        for i in valid:
-            scored[i]["stance"] = []
+        for i, rec in scored.items():
+            rec["stance"] = []
+            target = rec.get("target")
+            if isinstance(target, str) and target != TITLE_TARGET and target.strip():
+                pair_rec.append(i)  # one target of its own (most records), as record_targets
+                pair_tgt.append(target)
+                continue
             for t in record_targets(batch[i], opts.targets):
                 pair_rec.append(i)
                 pair_tgt.append(t)
@@ -360,11 +364,12 @@ class Scorer:
                 [_str(batch[i].get("quote")) for i in pair_rec],
                 [_str(batch[i].get("title")) for i in pair_rec],
             )
-            shown = [(k, labels.index(k)) for k in ("favor", "against", "none") if k in labels]
+            shown = [k for k in ("favor", "against", "none") if k in labels]
             best = [labels[j] for j in st.argmax(axis=1)]
-            for i, t, top, row in zip(pair_rec, pair_tgt, best, np.round(st, digits).tolist()):
+            rounded = np.round(st[:, [labels.index(k) for k in shown]], digits).tolist()
+            for i, t, top, row in zip(pair_rec, pair_tgt, best, rounded):
                 scored[i]["stance"].append({"target": t, "label": top,
-                                            "scores": {k: row[j] for k, j in shown}})
+                                            "scores": dict(zip(shown, row))})
 
         if opts.reply and self.has("reply"):
             rep_rec = [i for i in valid if parents[i]]
@@ -450,10 +455,13 @@ _THREAD_LIMITS: Any = None
 
 
 def _init_forked(scorer: Scorer, parent_pid: int, threads: int | None = None) -> None:
-    """Start of a forked worker: keep the parent's scorer, use at most ``threads`` BLAS /
-    OpenMP threads, and end with the parent (on Linux the kernel sends SIGTERM when it dies,
-    even by SIGKILL), so no worker outlives it."""
+    """Start of a forked worker: keep the parent's scorer (out of the cyclic GC's reach),
+    use at most ``threads`` BLAS / OpenMP threads, and end with the parent (on Linux the
+    kernel sends SIGTERM when it dies, even by SIGKILL), so no worker outlives it."""
     global _FORKED_SCORER, _THREAD_LIMITS
+    import gc
+
+    gc.freeze()  # the inherited models: never traversed by this worker's collections
     _FORKED_SCORER = scorer
     if threads:
         from threadpoolctl import threadpool_limits
