@@ -154,13 +154,16 @@ class ZeroShotRoutedSGD(RoutedSGD):
 
     @staticmethod
     def _columns(blocks: Sequence[Any], rows: np.ndarray, start: int, stop: int) -> np.ndarray:
-        """Dense ``[rows, start:stop]`` of the column-wise concatenation of ``blocks``."""
+        """Dense ``[rows, start:stop]`` of the column-wise concatenation of ``blocks``
+        (``rows``: sorted, distinct row numbers, as ``np.flatnonzero`` gives)."""
         parts, left = [], 0
         for blk in blocks:
             right = left + blk.shape[1]
             lo, hi = max(start, left), min(stop, right)
             if lo < hi:
-                part = blk[rows][:, lo - left:hi - left]
+                # ``rows`` naming every row: slice the block itself, no copy of its rows
+                whole = len(rows) == blk.shape[0]
+                part = (blk if whole else blk[rows])[:, lo - left:hi - left]
                 parts.append(part.toarray() if sp.issparse(part) else np.asarray(part))
             left = right
         return np.hstack(parts) if parts else np.zeros((len(rows), 0))
