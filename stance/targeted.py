@@ -35,7 +35,7 @@ import functools
 import re
 import threading
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -886,8 +886,7 @@ class WordwiseHashingVectorizer(HashingVectorizer):
                                  "indices": np.zeros(0, np.int32),
                                  "data": np.zeros(0, self.dtype)}
         index = memo["index"]
-        get = index.get
-        ids = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        ids = np.fromiter(map(index.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         new = np.flatnonzero(ids < 0)
         if len(new):
             fresh = [words[i] for i in new]
