@@ -320,3 +320,21 @@ def test_blank_or_repeated_targets():
     assert record_targets({"text": "x", "target": []}, (), ) == []
     assert record_targets({"text": "x", "target": [" "], "title": "T"}) == ["T"]
     assert record_targets({"text": "x", "target": ["NATO", "NATO", "Russia"]}) == ["NATO", "Russia"]
+
+
+def test_score_tunes_the_gc_while_scoring_and_restores_it(sample_comments):
+    import gc
+
+    from stance.cli import _frozen_after_first, _scoring_gc
+
+    before = gc.get_threshold()
+    with _scoring_gc():
+        assert gc.get_threshold()[0] > before[0]  # young objects collected less often
+        lines = _frozen_after_first(iter(["a", "b"]))
+        assert gc.get_freeze_count() == 0
+        assert next(lines) == "a" and gc.get_freeze_count() > 0  # after the first line
+        assert list(lines) == ["b"]
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    res = run("score", str(sample_comments), "--quiet", "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
