@@ -862,8 +862,11 @@ class WordwiseHashingVectorizer(HashingVectorizer):
         out.sum_duplicates()  # (sorts the indices, as FeatureHasher's)
         return normalize(out, norm=self.norm, copy=False) if self.norm is not None else out
 
-    #: Distinct words whose n-gram rows one instance keeps between calls (then starts over).
+    #: Distinct words whose n-gram rows one instance keeps between calls, and n-gram entries
+    #: (one per n-gram of a word: ~12 for a common word, ~90 for a 32-character hash or URL
+    #: token), whichever fills first; then the memo starts over. 2**23 entries are 64-96 MB.
     MEMO_WORDS = 1 << 18
+    MEMO_NNZ = 1 << 23
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # (a copy: it may be the instance's __dict__)
@@ -878,28 +881,53 @@ class WordwiseHashingVectorizer(HashingVectorizer):
         with _MEMO_LOCK:
             return self._memo_word_rows_locked(words)
 
+    def _new_memo(self, key: str) -> dict:
+        return {"key": key, "index": {}, "indptr": np.zeros(1024 + 1, np.int64),
+                "indices": np.zeros(16384, np.int32), "data": np.zeros(16384, self.dtype)}
+
     def _memo_word_rows_locked(self, words: list[str]):
+        """The memo's arrays have spare capacity, doubled when full (amortised O(1) per new
+        entry: no copy of the whole memo per call), and rows are gathered by index arithmetic
+        over the arrays (cost in the rows asked for, not in the memo's size)."""
         key = repr(sorted(self.get_params().items()))
         memo = self.__dict__.get("_memo")
         if memo is None or memo["key"] != key or len(memo["index"]) + len(words) > self.MEMO_WORDS:
-            memo = self._memo = {"key": key, "index": {}, "indptr": np.zeros(1, np.int64),
-                                 "indices": np.zeros(0, np.int32),
-                                 "data": np.zeros(0, self.dtype)}
+            memo = self._memo = self._new_memo(key)
         index = memo["index"]
         ids = np.fromiter(map(index.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         new = np.flatnonzero(ids < 0)
         if len(new):
             fresh = [words[i] for i in new]
             rows = self._word_rows(fresh)
-            base = len(index)
-            index.update(zip(fresh, range(base, base + len(fresh))))
-            ids[new] = np.arange(base, base + len(fresh))
-            memo["indptr"] = np.concatenate([memo["indptr"], memo["indptr"][-1] + rows.indptr[1:]])
-            memo["indices"] = np.concatenate([memo["indices"], rows.indices])
-            memo["data"] = np.concatenate([memo["data"], rows.data])
-        table = sp.csr_matrix((memo["data"], memo["indices"], memo["indptr"]),
-                              shape=(len(index), int(self.n_features)), copy=False)
-        return table[ids]
+            n, nnz = len(index), int(memo["indptr"][len(index)])
+            if nnz + rows.nnz > self.MEMO_NNZ and n:  # full of long tokens: start over
+                memo = self._memo = self._new_memo(key)
+                index = memo["index"]
+                ids[:] = -1
+                new = np.arange(len(words))
+                fresh = list(words)
+                rows = self._word_rows(fresh)
+                n = nnz = 0
+            end_row, end_nnz = n + len(fresh), nnz + rows.nnz
+            for name, size in (("indptr", end_row + 1), ("indices", end_nnz), ("data", end_nnz)):
+                arr = memo[name]
+                if len(arr) < size:  # double the capacity (at least to size)
+                    grown = np.zeros(max(size, 2 * len(arr)), arr.dtype)
+                    grown[:len(arr)] = arr
+                    memo[name] = grown
+            memo["indptr"][n + 1:end_row + 1] = nnz + rows.indptr[1:]
+            memo["indices"][nnz:end_nnz] = rows.indices
+            memo["data"][nnz:end_nnz] = rows.data
+            index.update(zip(fresh, range(n, end_row)))
+            ids[new] = np.arange(n, end_row)
+        indptr = memo["indptr"]
+        starts, stops = indptr[ids], indptr[ids + 1]
+        lengths = stops - starts
+        out_indptr = np.zeros(len(ids) + 1, np.int64)
+        np.cumsum(lengths, out=out_indptr[1:])
+        take = np.arange(out_indptr[-1]) + np.repeat(starts - out_indptr[:-1], lengths)
+        return sp.csr_matrix((memo["data"][take], memo["indices"][take], out_indptr),
+                             shape=(len(ids), int(self.n_features)))
 
     def _word_rows(self, words: list[str]):
         """HashingVectorizer's un-normalised n-gram counts of each (distinct) word, one row per

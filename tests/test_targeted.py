@@ -560,16 +560,23 @@ def test_char_word_row_memo_keeps_the_output_and_is_not_pickled():
     args = {"n_features": 2**12, "alternate_sign": False, "analyzer": "char_wb", "norm": None,
             "ngram_range": (3, 5)}
     vec = WordwiseHashingVectorizer(**args)
-    for params in ({}, {"ngram_range": (2, 4)}, {"MEMO_WORDS": 40}):  # a fresh memo
-        if "MEMO_WORDS" in params:
-            vec.MEMO_WORDS = params.pop("MEMO_WORDS")  # full: starts over every call
+    for params in ({}, {"ngram_range": (2, 4)}, {"MEMO_WORDS": 40},
+                   {"MEMO_WORDS": 1 << 18, "MEMO_NNZ": 300}):
+        for cap in ("MEMO_WORDS", "MEMO_NNZ"):  # a full memo starts over (each call here)
+            if cap in params:
+                setattr(vec, cap, params.pop(cap))
         vec.set_params(**params)
-        ref = HashingVectorizer(**vec.get_params())
+        ref, prep = HashingVectorizer(**vec.get_params()), vec.build_preprocessor()
+        biggest = 0
         for batch in (texts[:200], texts[100:400], texts[:200], texts[-3:]):
             want, got = ref.transform(batch), vec.transform(batch)
             np.testing.assert_array_equal(got.indptr, want.indptr)
             np.testing.assert_array_equal(got.indices, want.indices)
             np.testing.assert_array_equal(got.data, want.data)
+            words = list(dict.fromkeys(w for t in batch for w in prep(t).split()))
+            biggest = max(biggest, vec._word_rows(words).nnz)  # one call's words are kept
+            entries = int(vec._memo["indptr"][len(vec._memo["index"])])  # n-gram entries kept
+            assert entries <= max(vec.MEMO_NNZ, biggest)
     assert vec._memo["index"]
     assert "_memo" not in pickle.loads(pickle.dumps(vec)).__dict__ and vec._memo["index"]
 
