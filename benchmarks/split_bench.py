@@ -12,8 +12,9 @@ Sets:
 Metric (peer-baselines/eval_peers.py): bag of ``\\w+`` tokens, P/R/F1 per page, macro mean.
 Content = title + article; comment text = author + time + quote + text of every comment.
 On pages without gold comments we report the share that got any predicted comment text.
-Speed is the time of the extraction calls only (file reading excluded), one process: wall
-time, and process CPU time (steadier on a shared machine).
+Speed is the time of the extraction calls only (decoding the page bytes and splitting it;
+file reading and turning results into texts excluded), one process: wall time, and process
+CPU time (steadier on a shared machine).
 trafilatura is a ``bench`` extra: ``pip install trafilatura lxml_html_clean``.
 """
 
@@ -44,23 +45,25 @@ def stance_runner(model_path: str | None, learned: bool = True):
     model = load_model(model_path) if learned else None
     opts = SplitOptions(mode="html", learned=learned)
 
-    def run(html: bytes) -> tuple[str, str]:
-        res = split(html, opts, model=model)
+    def extract(html: bytes) -> dict:
+        return split(html, opts, model=model)
+
+    def texts(res: dict) -> tuple[str, str]:
         return content_text(res), comment_text(res)
 
-    return run
+    return extract, texts
 
 
 def trafilatura_runner():
     from trafilatura import bare_extraction
 
-    def run(html: bytes) -> tuple[str, str]:
-        doc = bare_extraction(html, include_comments=True, with_metadata=False)
-        if doc is None:
-            return "", ""
-        return doc.text or "", doc.comments or ""
+    def extract(html: bytes):
+        return bare_extraction(html, include_comments=True, with_metadata=False)
 
-    return run
+    def texts(doc) -> tuple[str, str]:
+        return ("", "") if doc is None else (doc.text or "", doc.comments or "")
+
+    return extract, texts
 
 
 def load_sets(data_dir: str, limit: int | None):
@@ -89,9 +92,12 @@ def norm_ws(s: str) -> str:
     return re.sub(r"\s+", " ", s or "").strip()
 
 
-def evaluate_peer(run, sets) -> dict:
+def evaluate_peer(runner, sets) -> dict:
+    """Quality and speed of one peer; ``runner`` is (extract, texts): only ``extract(raw)``
+    (decoding and splitting the page) is timed, not turning its result into texts."""
     out: dict = {}
-    run(b"<html><body><h1>t</h1><p>" + b"Some warm-up text here. " * 30 + b"</p></body></html>")
+    extract, texts = runner
+    extract(b"<html><body><h1>t</h1><p>" + b"Some warm-up text here. " * 30 + b"</p></body></html>")
     seconds = cpu = 0.0
     pages = 0
     errors = 0
@@ -99,13 +105,15 @@ def evaluate_peer(run, sets) -> dict:
     neg_pages = neg_flagged = 0
     for _pid, raw, gcont, gcomm, marker in sets["dragnet-dev"]:
         t0, c0 = time.perf_counter(), time.process_time()
+        crashed = False
         try:
-            pc, pm = run(raw)
+            res = extract(raw)
         except Exception:  # a crash counts as empty output
-            pc, pm = "", ""
+            res, crashed = None, True
             errors += 1
         seconds += time.perf_counter() - t0
         cpu += time.process_time() - c0
+        pc, pm = ("", "") if crashed else texts(res)
         pages += 1
         if marker:
             cont.add(pc, gcont)
@@ -138,13 +146,15 @@ def evaluate_peer(run, sets) -> dict:
     }
     for _f, raw, item in sets["trafeval"]:
         t0, c0 = time.perf_counter(), time.process_time()
+        crashed = False
         try:
-            pc, pm = run(raw)
-        except Exception:
-            pc, pm = "", ""
+            res = extract(raw)
+        except Exception:  # a crash counts as empty output
+            res, crashed = None, True
             errors += 1
         seconds += time.perf_counter() - t0
         cpu += time.process_time() - c0
+        pc, pm = ("", "") if crashed else texts(res)
         pages += 1
         c, m = norm_ws(pc), norm_ws(pm)
         snip["pages"] += 1
@@ -192,25 +202,32 @@ def evaluate_text_dumps(sets, peers) -> dict:
             except ImportError:
                 continue
 
-            def run(text, bare_extraction=bare_extraction):
-                doc = bare_extraction(text, include_comments=True, with_metadata=False)
+            def extract(text, bare_extraction=bare_extraction):
+                return bare_extraction(text, include_comments=True, with_metadata=False)
+
+            def texts(doc):
                 return ("", "") if doc is None else (doc.text or "", doc.comments or "")
         elif name.startswith("stance"):
             opts = SplitOptions(mode="text")
 
-            def run(text, opts=opts):
-                res = split(text, opts)
+            def extract(text, opts=opts):
+                return split(text, opts)
+
+            def texts(res):
                 return content_text(res), comment_text(res)
         else:
             continue
         cont, comm = MacroPRF(), MacroPRF()
         neg = flagged = 0
-        t0 = time.process_time()
+        cpu = 0.0  # of the extraction calls only, as in evaluate_peer
         for text, gc, gm, marker in dumps:
+            c0 = time.process_time()
             try:
-                pc, pm = run(text)
+                res = extract(text)
             except Exception:
-                pc, pm = "", ""
+                res = None
+            cpu += time.process_time() - c0
+            pc, pm = ("", "") if res is None else texts(res)
             if marker:
                 cont.add(pc, gc)
                 if tokens(gm):
@@ -218,7 +235,6 @@ def evaluate_text_dumps(sets, peers) -> dict:
             else:
                 neg += 1
                 flagged += sum(tokens(pm).values()) > 0
-        cpu = time.process_time() - t0
         out[name] = {
             "content": cont.summary(),
             "comments": comm.summary(),
