@@ -322,9 +322,7 @@ def machine_time(attrs: dict) -> str | None:
     if v and v.strip():
         return v.strip()
     v = attrs.get("title")
-    if v and len(v) < 80 and _ISO_STAMP.match(v):
-        return v.strip()
-    if v and len(v) < 80 and _written_date(v):
+    if v and len(v) < 80 and (_ISO_STAMP.match(v) or _written_date(v)):
         return v.strip()
     for k, v in attrs.items():
         if (
@@ -338,10 +336,15 @@ def machine_time(attrs: dict) -> str | None:
     return None
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
 def _written_date(v: str) -> bool:
+    if _YEAR.search(v) is None:
+        return False
     from stance.splitter.patterns import DATE
 
-    return bool(re.search(r"\b(?:19|20)\d{2}\b", v)) and DATE.search(v) is not None
+    return DATE.search(v) is not None
 
 
 def _keep_button(el: Element, node) -> None:

@@ -198,17 +198,16 @@ def block_rows(page: Page, text: bool = False) -> BlockRows:
         head = n <= 12 and head_match(t) is not None
         if anchor_head == nb and (head or (n <= 12 and is_prompt(t))):
             anchor_head = i
-        firsts = "".join([x[0] for x in w[:60]])
         shape.append(
             (
                 sum(map(t.count, _PUNCT)),
                 len(digit_findall(t[:400])),
-                sum(map(str.isupper, firsts)),
+                sum(map(str.isupper, [x[0] for x in w[:60]])),  # words' first letters
                 t.rstrip()[-1:] in _END,
                 n <= 25 and has_date(t),
                 ui_match(t) is not None,
                 head,
-                len(title_words.intersection([x.lower() for x in w])) / n_title
+                len(title_words.intersection(map(str.lower, w))) / n_title
                 if n_title and n
                 else 0.0,
             )

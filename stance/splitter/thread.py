@@ -165,12 +165,23 @@ def action_lines(texts_by_record: list[list[tuple[int, str]]]) -> set[int]:
 _THREAD_POSITION = frozenset(["reply", "replies", "child", "children", "nested", "toplevel"])
 
 
+_SIG: dict[tuple, str] = {}
+
+
 def _sig(page: Page, idx: int) -> str:
+    """``tag.tok1.tok2``: the element's sorted class/id tokens without generic and thread
+    position ones (at most 4), memoised per (tag, tokens)."""
     e = page.elements[idx]
-    toks = sorted(
-        {t for t in e.tokens if not _GENERIC_CLASS.match(t) and t not in _THREAD_POSITION}
-    )[:4]
-    return e.tag + "." + ".".join(toks)
+    key = (e.tag, e.tokens)
+    got = _SIG.get(key)
+    if got is None:
+        toks = sorted(
+            {t for t in e.tokens if not _GENERIC_CLASS.match(t) and t not in _THREAD_POSITION}
+        )[:4]
+        got = e.tag + "." + ".".join(toks)
+        if len(_SIG) < 50000:
+            _SIG[key] = got
+    return got
 
 
 def _is_meta(page: Page, bi: int) -> bool:
