@@ -45,3 +45,25 @@ def test_sig_memo_answers_per_tag_and_tokens():
     for _ in range(2):  # computed, then remembered
         got = [_sig(page, i) for i, e in enumerate(page.elements) if e.tokens]
         assert got == want
+
+
+def test_ones_times_is_the_csr_product():
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from stance.splitter.learn import _ones_times
+
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(5000, 3)) * 10.0 ** rng.integers(-8, 8, size=(5000, 1))
+    flat: list[int] = []
+    indptr = [0]
+    for i in range(300):
+        k = 0 if i % 17 == 0 else int(rng.integers(1, 60))  # some empty rows
+        cols = rng.integers(0, 5000, size=k).tolist()
+        flat += cols + cols[:2]  # repeated columns, as hashed names can collide
+        indptr.append(len(flat))
+    x = csr_matrix(
+        (np.ones(len(flat)), np.asarray(flat, dtype=np.int32), np.asarray(indptr)),
+        shape=(300, 5000),
+    )
+    assert np.array_equal(_ones_times(flat, indptr, w), x @ w)
