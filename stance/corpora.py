@@ -1012,7 +1012,10 @@ def _load_hf(name: str, split: str, task: str | None, limit: int | None) -> data
         missing = [c for c in schema_columns(task) if c not in df.columns]
         required = [c for c in missing if c not in (*INCIVILITY_KINDS, *_COMMON, "source_text")]
         if required:
-            raise DataError(f"{ident}: {task} dataset lacks columns {required}")
+            raise DataError(
+                f"{ident}: {task} dataset lacks columns {required} (its columns: "
+                f"{list(df.columns)}); rename them, or register the dataset with a `columns` "
+                "mapping: README.md, \"Train on your own labels: mapping your columns\"")
         spec_cols = {c: c for c in schema_columns(task) if c in df.columns and c not in _COMMON}
         if "domain" in df.columns:
             spec_cols["domain"] = "domain"

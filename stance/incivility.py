@@ -23,7 +23,8 @@ sigmoid or isotonic, per config): the calibrators shipped are fitted on all labe
 the calibration domains, while every dev metric reported in ``info["dev"]`` is computed with
 *cross-fitted* calibrators (fitted on the other folds of dev, folds by ``group``), so calibration
 error and F1 are not measured on the rows the calibrator saw. The ``uncivil`` threshold is the one
-maximising F1 on the cross-fitted news dev probabilities.
+maximising F1 on the cross-fitted news dev probabilities (the middle of the interval of such
+thresholds, in logit space: ``best_f1_threshold``).
 
 Speed: features are computed per distinct word of a batch (``WordCharNgrams``): all n-gram
 windows of the batch's new words are hashed with numpy and looked up in a hash table of the
@@ -540,14 +541,34 @@ def _warn_small_dev(rows: dict[str, int], threshold: float, domain: str) -> None
 
 
 def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The threshold of maximal F1 on ``(y, p)``, in the middle of its plateau.
+
+    Every threshold above the highest score below the max-F1 one (and up to the highest
+    score where F1 is still maximal, when several neighbouring scores tie) labels the rows
+    alike; the middle of that interval in logit space is chosen, not its upper edge, so a
+    dev set that separates the classes well (or has few rows) does not put the threshold
+    right at the lowest positive score."""
     from sklearn.metrics import precision_recall_curve
 
     yb = (np.asarray(y) >= 0.5).astype(int)
     if yb.sum() == 0:
         return 0.5
     prec, rec, thr = precision_recall_curve(yb, p)
-    f1 = 2 * prec * rec / np.maximum(prec + rec, 1e-12)
-    return float(thr[int(np.argmax(f1[:-1]))])
+    f1 = (2 * prec * rec / np.maximum(prec + rec, 1e-12))[:-1]
+    lo = hi = int(np.argmax(f1))  # thr ascends: lo is the lowest max-F1 threshold
+    while hi + 1 < len(f1) and np.isclose(f1[hi + 1], f1[lo], rtol=0, atol=1e-12):
+        hi += 1  # neighbouring scores that keep F1 at its maximum widen the plateau
+    if lo == 0:  # every row is labelled positive at the best threshold: no score below it
+        return float(thr[hi]) if hi == lo else _logit_mid(float(thr[lo]), float(thr[hi]))
+    mid = _logit_mid(float(thr[lo - 1]), float(thr[hi]))
+    return mid if thr[lo - 1] < mid <= thr[hi] else float(thr[lo])
+
+
+def _logit_mid(a: float, b: float) -> float:
+    """The midpoint of probabilities ``a`` and ``b`` in logit space."""
+    eps = 1e-12
+    la, lb = (np.log(np.clip(v, eps, 1 - eps) / (1 - np.clip(v, eps, 1 - eps))) for v in (a, b))
+    return float(1 / (1 + np.exp(-(la + lb) / 2)))
 
 
 def _fold_of(groups, k: int) -> np.ndarray:

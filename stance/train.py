@@ -160,15 +160,51 @@ def _fit_task(task: str, cfg: dict[str, Any], options: TrainOptions, data: Path 
     info["fit_seconds"] = round(time.perf_counter() - t0, 1)
     info["sources"] = {"train": corpus_sources(train, spec.corpus_task),
                        "dev": corpus_sources(dev, spec.corpus_task)}
+    _note_rows_trained(info)
+    _warn_dropped_heads(task, info, train)
     return pipe, info
+
+
+def _note_rows_trained(info: dict[str, Any]) -> None:
+    """Give each train source the rows the model was fitted on (``rows_trained``) where the
+    task reports them per corpus and they differ from the rows read (de-duplication, empty
+    texts, built negatives)."""
+    used = info.get("train_rows")
+    used = used.get("per_corpus", used) if isinstance(used, dict) else None
+    if not isinstance(used, dict):
+        return
+    for src in info["sources"]["train"]:
+        n = used.get(src["name"])
+        if isinstance(n, int) and n != src["rows"]:
+            src["rows_trained"] = n
+
+
+def _warn_dropped_heads(task: str, info: dict[str, Any], train) -> None:
+    """Warn for each incivility kind head the training rows label but the model dropped
+    (too few positives: ``min_head_positives``, or too few negatives)."""
+    dropped = info.get("dropped_heads") or []
+    names = set(getattr(train, "column_names", None) or getattr(train, "columns", []))
+    minimum = (info.get("config") or {}).get("min_head_positives")
+    for head in dropped:
+        if head not in names:
+            continue
+        values = [v for v in train[head] if v is not None and v == v]
+        if not values:
+            continue  # no row labels it: nothing was lost
+        pos = sum(float(v) >= 0.5 for v in values)
+        log.warning("%s: kind head %r dropped: %d positive train rows (of %d labelled, before "
+                    "de-duplication); a kind head needs min_head_positives = %s positives and "
+                    "10 negatives. This model set reports no %r kind; lower min_head_positives "
+                    "in the task config or add labelled rows", task, head, pos, len(values),
+                    minimum, head)
 
 
 def train(options: TrainOptions | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Train the tasks in ``options.tasks`` and write the model set; return its card, plus
     ``trained``: the tasks this call fitted (the card's other tasks were copied or kept;
-    ``trained`` is not written to the card)."""
-    import joblib
-
+    ``trained`` is not written to the card). The set is written into a new directory beside
+    ``options.output_dir`` and moved into place when every task succeeded: a failed run leaves
+    the output directory as it was."""
     options = options or TrainOptions()
     progress = progress or Progress(enabled=False)
     base = training_dir()
@@ -186,10 +222,64 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     if data is not None and not data.is_dir():
         raise DataError(f"{data}: data directory not found (see data/README.md)")
     out = Path(options.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    card_path = out / "model_card.json"
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out}: exists and is not a directory (--output-dir names a model "
+                        "directory)")
+    # trained into a copy beside `out`, moved into place only when every task succeeded: a
+    # failed run leaves `out` as it was (absent, or its previous model set)
+    work = _staging_dir(out)
+    try:
+        card = _train_into(work, out, options, progress, main, wanted, cfgs, data, config_path)
+        _move_into_place(work, out)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return card
+
+
+def _staging_dir(out: Path) -> Path:
+    """A new directory beside ``out`` holding a copy of what ``out`` holds (if it exists)."""
+    import os
+    import shutil
+
+    target = out.resolve() if out.is_symlink() else out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = target.with_name(f".{target.name}.{os.getpid()}.part")
+    if work.exists():  # left by a killed run that had this process id
+        shutil.rmtree(work)
+    if target.is_dir():
+        shutil.copytree(target, work, symlinks=True)
+    else:
+        work.mkdir()
+    return work
+
+
+def _move_into_place(work: Path, out: Path) -> None:
+    """Replace ``out`` (the directory a symbolic link ``out`` points to) by ``work``."""
+    import os
+    import shutil
+
+    target = out.resolve() if out.is_symlink() else out
+    if not target.exists():
+        os.replace(work, target)
+        return
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    os.replace(target, old)
+    os.replace(work, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _train_into(work: Path, out: Path, options: TrainOptions, progress: Progress,
+                main: dict[str, Any], wanted: list[str], cfgs: dict[str, dict[str, Any]],
+                data: Path | None, config_path: Path) -> dict[str, Any]:
+    """``train`` writing into ``work``, the copy of ``out`` (named after ``out``)."""
+    import joblib
+
+    card_path = work / "model_card.json"
     if not card_path.exists() and set(options.tasks) < set(TASKS):
-        _copy_base_set(out)
+        _copy_base_set(work, out)
     card = _read_card(card_path) if card_path.exists() else {}
     card.setdefault("tasks", {})
     command = ("stance train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"]
@@ -197,7 +287,7 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     for task in wanted:
         cfg = cfgs[task]
         pipe, info = _fit_task(task, cfg, options, data, progress)
-        path = out / TASKS[task].filename
+        path = work / TASKS[task].filename
         tmp = path.with_suffix(".tmp")
         save = getattr(importlib.import_module(TASKS[task].module), "save", None)
         if save is not None:  # a module may shrink its pipeline (e.g. float32 weights)
@@ -209,7 +299,7 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
                      "built": {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                "command": command, "seed": options.seed}})
         card["tasks"][task] = card_info(info)
-        log.info("%s: wrote %s (%.1f MB)", task, path, path.stat().st_size / 1e6)
+        log.info("%s: wrote %s (%.1f MB)", task, out / path.name, path.stat().st_size / 1e6)
     card.update({
         "name": main.get("name", out.name),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -220,9 +310,9 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
         "versions": library_versions(),
     })
     card["files"] = {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
-                     for p in sorted(out.iterdir())
+                     for p in sorted(work.iterdir())
                      if p.is_file() and p.suffix == ".joblib"}
-    _write_card(out, card)
+    _write_card(work, card)
     return {**card, "trained": list(wanted)}
 
 
@@ -337,20 +427,22 @@ def resources(card: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _copy_base_set(out: Path) -> None:
+def _copy_base_set(out: Path, name: Path | None = None) -> None:
     """Start a new model directory from the shipped set, so that retraining some tasks
-    into it gives a complete, usable set (the others keep the shipped models and card)."""
+    into it gives a complete, usable set (the others keep the shipped models and card).
+    ``name``: the directory ``out`` becomes (``out`` may be a staging copy of it)."""
     import shutil
 
     from stance.resources import default_model_dir
 
     base = default_model_dir()
-    if not (base / "model_card.json").exists() or base.resolve() == out.resolve():
+    name = out if name is None else name
+    if not (base / "model_card.json").exists() or base.resolve() == name.resolve():
         return
-    for name in ["model_card.json", *(spec.filename for spec in TASKS.values())]:
-        if (base / name).exists() and not (out / name).exists():
-            shutil.copy2(base / name, out / name)
-    log.info("%s: started from the shipped model set %s (other tasks are copied)", out, base)
+    for fname in ["model_card.json", *(spec.filename for spec in TASKS.values())]:
+        if (base / fname).exists() and not (out / fname).exists():
+            shutil.copy2(base / fname, out / fname)
+    log.info("%s: started from the shipped model set %s (other tasks are copied)", name, base)
 
 
 def licence_notice(card: dict[str, Any]) -> str:
@@ -454,7 +546,10 @@ def render_card(card: dict[str, Any]) -> str:
                 flags = " (NC)" if s.get("noncommercial") else ""
                 flags += " (SA)" if s.get("sharealike") else ""
                 flags += " (research only)" if s.get("research_only") else ""
-                lines.append(f"| {s['name']} | {_n(s['rows'])} | {_n(dev.get(s['name']))} | "
+                rows = _n(s["rows"])
+                if "rows_trained" in s:  # after de-duplication (and built rows)
+                    rows = f"{_n(s['rows_trained'])} trained ({rows} read)"
+                lines.append(f"| {s['name']} | {rows} | {_n(dev.get(s['name']))} | "
                              f"{s['licence']}{flags} |")
             lines.append("")
         module = importlib.import_module(TASKS[task].module) if task in TASKS else None
