@@ -116,10 +116,16 @@ def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None =
 
         raise InputError(why, spec)
     rows, errors = [], []
+    from stance.io import _format
+
+    table = _format(spec) in ("csv", "tsv")
     for line, rec in read_numbered(spec):
+        if table and not is_error(rec):  # an empty CSV cell is no label (nor a parent_id)
+            rec = {k: v for k, v in rec.items() if v != "" or k == "text"}
         why = None if is_error(rec) else label_problem(rec)
         if why:
-            rec = error_record(why, line, spec)
+            rid = rec.get("id") if isinstance(rec, dict) else None
+            rec = error_record(why, line, spec, id=rid if isinstance(rid, (str, int)) else None)
         (errors if is_error(rec) else rows).append(rec)
         if limit and len(rows) >= limit:
             break

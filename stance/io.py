@@ -1,7 +1,10 @@
 """Reading and writing JSONL records without losing any.
 
 Every input line yields exactly one item: the parsed record, or an error record
-``{"error": "<file>:<line>: <why>", "line": n}`` in its place.
+``{"error": "<file>:<line>: <why>", "line": n}`` in its place. ``line`` is the physical line
+of the file (for a CSV/TSV row, the line where the row ends); an error record also carries
+``row`` (CSV/TSV: the data row's number, 1 = the first row after the header) and the record's
+``id`` whenever that could be read.
 """
 
 from __future__ import annotations
@@ -20,12 +23,40 @@ from stance.errors import InputError
 Record = dict[str, Any]
 
 
-def error_record(why: str, line: int, source: str) -> Record:
-    return {"error": f"{source}:{line}: {why}", "line": line}
+def error_record(why: str, line: int, source: str, **extra: Any) -> Record:
+    """An error record; ``extra`` fields (``row``, ``id``, ``source``; see ``ERROR_FIELDS``)
+    are added when not None."""
+    rec: Record = {"error": f"{source}:{line}: {why}", "line": line}
+    rec.update((k, v) for k, v in extra.items() if v is not None)
+    return rec
+
+
+#: The fields an error record may carry: ``error`` and ``line`` always; ``row`` (CSV/TSV),
+#: ``id`` (when it could be read) and ``source`` (the file, added by ``stance score``).
+ERROR_FIELDS = frozenset({"error", "line", "row", "id", "source"})
 
 
 def is_error(record: Record) -> bool:
-    return "error" in record and "line" in record and len(record) == 2
+    return "error" in record and "line" in record and record.keys() <= ERROR_FIELDS
+
+
+def _id_of(obj: Any) -> Any:
+    """The ``id`` of a parsed object, if it is one an error record can carry (a string that
+    is valid Unicode, or a number), else None."""
+    rid = obj.get("id") if isinstance(obj, dict) else None
+    if isinstance(rid, bool) or not isinstance(rid, (str, int, float)):
+        return None
+    if isinstance(rid, str) and not rid.isascii() and _not_unicode(rid):
+        return None
+    return rid
+
+
+def _decoded_id(line: str) -> Any:
+    """The ``id`` of a JSON line that is otherwise not usable, or None."""
+    try:
+        return _id_of(_decoder().decode(line))
+    except (ValueError, RecursionError):
+        return None
 
 
 def validate(obj: Any) -> str | None:
@@ -98,7 +129,7 @@ def parse_lines(lines: Iterable[str], source: str) -> Iterator[Record]:
             continue
         why = None if line.isascii() else _not_unicode(line)
         if why:
-            yield error_record(why, n, source)
+            yield error_record(why, n, source, id=_decoded_id(line))
             continue
         try:
             obj = _decoder().decode(line)
@@ -112,7 +143,7 @@ def parse_lines(lines: Iterable[str], source: str) -> Iterator[Record]:
         if "\\u" in line and ("\\ud" in line or "\\uD" in line):
             why = _not_unicode(dumps(obj))
         why = why or validate(obj)
-        yield error_record(why, n, source) if why else obj
+        yield error_record(why, n, source, id=_id_of(obj)) if why else obj
 
 
 @contextmanager
@@ -145,9 +176,15 @@ def _format(path: str | Path) -> str:
     return next((kind for kind in ("csv", "tsv", "xml") if name.endswith("." + kind)), "jsonl")
 
 
+#: The longest CSV/TSV cell read (characters): far above any comment, below what a C long
+#: holds on every platform (``csv.field_size_limit`` takes one).
+CSV_FIELD_LIMIT = 2**31 - 1
+
+
 def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record]:
     """Rows of a CSV file with a header row naming the fields (``text`` required), as
-    records or error records; ``line`` is the file line where the row ends."""
+    records or error records; ``line`` is the file line where the row ends, ``row`` the data
+    row's number. Empty cells are kept as ``""``."""
     for _, rec in _csv_rows(fh, source, delimiter):
         yield rec
 
@@ -156,30 +193,40 @@ def _csv_rows(fh: IO[str], source: str, delimiter: str) -> Iterator[tuple[int, R
     """``parse_csv`` with the file line where each row ends (a quoted cell may span lines)."""
     import csv
 
+    # a cell may be as long as a JSONL line may be (Python's default stops at 131,072 chars)
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.DictReader(fh, delimiter=delimiter)
     if reader.fieldnames is None:
         return
     if "text" not in reader.fieldnames:
         raise InputError(f"no 'text' column in the header (columns: {reader.fieldnames})", source)
+    row_no = 0
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield reader.line_num, error_record(f"not valid CSV ({exc})", reader.line_num, source)
+            row_no += 1
+            yield reader.line_num, error_record(f"not valid CSV ({exc})", reader.line_num, source,
+                                                row=row_no)
             continue
         n = reader.line_num
+        row_no += 1
+        rid = row.get("id")
+        rid = rid if isinstance(rid, str) and rid and not _not_unicode(rid) else None
         if None in row:  # more cells than header fields
-            yield n, error_record("more cells than the header has columns", n, source)
+            yield n, error_record("more cells than the header has columns", n, source,
+                                  row=row_no, id=rid)
             continue
-        rec = {k: v for k, v in row.items() if v is not None and (v != "" or k == "text")}
+        rec = {k: v for k, v in row.items() if v is not None}
         if "text" not in rec:  # fewer cells than the header: DictReader leaves them out
             yield n, error_record("fewer cells than the header has columns: no 'text'", n,
-                                  source)
+                                  source, row=row_no, id=rid)
             continue
         why = None if all(v.isascii() for v in rec.values()) else _not_unicode(dumps(rec))
-        yield n, error_record(why, n, source) if why else rec
+        yield n, error_record(why, n, source, row=row_no, id=rid) if why else rec
 
 
 def read_records(path: str | Path) -> Iterator[Record]:

@@ -122,8 +122,11 @@ def test_csv_and_gzip_inputs(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text(csv_text, encoding="utf-8")
     out = list(read_records(path))
-    assert out[0] == {"id": "1", "text": "Sanctions work, keep them.", "target": "sanctions"}
-    assert out[1] == {"id": "2", "text": "A reply\nover two lines", "parent_id": "1"}
+    # empty cells pass through as "" (every output line has every column)
+    assert out[0] == {"id": "1", "text": "Sanctions work, keep them.", "target": "sanctions",
+                      "parent_id": ""}
+    assert out[1] == {"id": "2", "text": "A reply\nover two lines", "target": "",
+                      "parent_id": "1"}
     assert is_error(out[2]) and out[2]["error"].startswith(f"{path}:5: more cells")
     assert is_error(out[3]) and out[3]["error"].startswith(f"{path}:6: fewer cells")
     gz = tmp_path / "c.jsonl.gz"
