@@ -106,6 +106,49 @@ def _setup(quiet: bool) -> None:
     setup_logging(quiet=quiet)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that partial output is cleaned up the same way."""
+
+
+@contextmanager
+def _sigterm_raises():
+    """While the block runs, SIGTERM raises ``_Terminated`` in this process (a forked worker
+    that inherits the handler dies of the signal as before); the previous handler after."""
+    import os
+    import signal
+
+    main = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != main:  # a forked worker: die of the signal, as without the handler
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise _Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(exc: KeyboardInterrupt, done: int, output: Path | None) -> None:
+    """One line on stderr for an interrupted ``stance score``; exit 130 (SIGINT) or 143
+    (SIGTERM), as a shell reports a process killed by that signal."""
+    import sys
+
+    what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+    where = ("the records before it are on stdout" if output is None or str(output) == "-"
+             else f"{output} not written (nothing changed there)")
+    print(f"stance: {what} after {done:,} records; {where}", file=sys.stderr, flush=True)
+    raise typer.Exit(143 if isinstance(exc, _Terminated) else 130)
+
+
 def _count_lines(path: Path) -> int | None:
     try:
         with path.open("rb") as fh:
@@ -224,7 +267,8 @@ def _split_pages(pages: list[str], opts, model="default"):
              "`reply_stance` is kept as `input_stance` ... (one warning). Every record read "
              "from a file gets `source` (the file's path) unless it has its own; stdin "
              "records get none. A bad line comes back as `{\"error\": ..., \"line\": n}` in "
-             "its place.")
+             "its place (with the record's `id` when it could be read, `source`, and `row` for "
+             "CSV/TSV).")
 def score(
     files: Annotated[list[str], typer.Argument(
         help="Comments: JSONL ('-' for stdin), CSV/TSV with a header, a Disqus XML export, .gz "
@@ -251,7 +295,7 @@ def score(
     quiet: QuietOpt = False,
 ) -> None:
     """Score comments: stance toward each target, incivility, and reply stance."""
-    from stance.io import is_error, open_output, write_lines
+    from stance.io import _format, is_error, open_output, write_lines
     from stance.options import ScoreOptions
     from stance.progress import Progress, log
     from stance.scorer import Scorer, comments_to_records
@@ -259,7 +303,13 @@ def score(
     _setup(quiet)
     opts = ScoreOptions(model_dir=model, batch_size=batch_size, targets=tuple(target or ()),
                         threshold=threshold, reply=reply, kinds=kinds, jobs=jobs)
-    errors = 0
+    errors = done = 0
+
+    def tallied(records):
+        nonlocal done
+        for rec in records:
+            yield rec
+            done += 1  # resumed: the writer has taken it
 
     def counted(records):
         nonlocal errors
@@ -293,17 +343,19 @@ def score(
             total = len(inputs[0])
         else:
             inputs = (_records_of(f, splitter) for f in files)
+            # a JSONL line is a record; a CSV row may span lines (no total for CSV/TSV/XML)
             countable = all(f != "-" and f not in pages and not f.lower().endswith(".gz")
-                            for f in files)
+                            and _format(f) == "jsonl" for f in files)
             total = sum(_count_lines(Path(f)) or 0 for f in files) if countable else None
         # no refresh thread: scoring forks worker processes
-        with Progress(enabled=not quiet, threaded=False) as bar, open_output(output) as out, \
-                _scoring_gc():
+        with _sigterm_raises(), Progress(enabled=not quiet, threaded=False) as bar, \
+                open_output(output) as out, _scoring_gc():
             # one scoring per file: a parent_id only matches ids earlier in the same file
             scored = _frozen_after_first(
                 chain.from_iterable(scorer.score_jsonl(counted(r)) for r in inputs))
             try:
-                n = write_lines(bar.track(scored, "scoring", total=total, unit="comments"), out)
+                n = write_lines(tallied(bar.track(scored, "scoring", total=total,
+                                                  unit="comments")), out)
             except BrokenPipeError:
                 _pipe_closed()
         if errors:
@@ -312,6 +364,8 @@ def score(
             log.info("scored %d records", n)
     except StanceError as exc:
         _fail(exc)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (_sigterm_raises)
+        _interrupted(exc, done, output)
     if errors:
         raise typer.Exit(1)
 
@@ -348,10 +402,11 @@ def _frozen_after_first(lines):
 def _records_of(file: str, splitter="default"):
     """The records of one input of ``stance score``: a page's comments (split with
     ``splitter``, as ``stance.splitter.split`` takes it), or a file's lines, each with
-    ``source`` = the file's path unless it has a ``source`` of its own (not for stdin).
+    ``source`` = the file's path unless it has a ``source`` of its own (not for stdin; error
+    records get it too).
     A page that cannot be split is one error record in its place."""
     from stance.errors import InputError
-    from stance.io import is_error, read_records
+    from stance.io import read_records
     from stance.scorer import comments_to_records
 
     if _is_page(file):
@@ -360,13 +415,13 @@ def _records_of(file: str, splitter="default"):
         try:
             yield from comments_to_records(split_file(file, model=splitter))
         except InputError as exc:
-            yield {"error": str(exc), "line": 0}
+            yield {"error": str(exc), "line": 0, "source": file}
         return
     if file == "-":
         yield from read_records(file)
         return
     for rec in read_records(file):
-        if isinstance(rec, dict) and "source" not in rec and not is_error(rec):
+        if isinstance(rec, dict) and "source" not in rec:  # error records too
             rec["source"] = file
         yield rec
 
@@ -377,7 +432,9 @@ def _records_of(file: str, splitter="default"):
                     "`stance train --task incivility --output-dir runs/mine`\n\n"
                     "`stance train --limit 2000 --output-dir runs/smoke` (smoke run)\n\n"
                     "Training only some tasks into a new directory starts it from the shipped "
-                    "model set, so the result is complete.")
+                    "model set, so the result is complete. The set is written beside "
+                    "--output-dir and moved into place when training succeeded: a failed or "
+                    "interrupted run leaves --output-dir as it was.")
 def train(
     data_dir: DataDirOpt = None,
     config: Annotated[Path | None, typer.Option(
@@ -403,10 +460,16 @@ def train(
     opts = TrainOptions(config=config, data_dir=data_dir, output_dir=output_dir,
                         tasks=tuple(task or TASKS), limit=limit, seed=seed)
     try:
-        with Progress(enabled=not quiet) as bar:
+        with _sigterm_raises(), Progress(enabled=not quiet) as bar:
             card = run_train(opts, progress=bar)
     except StanceError as exc:
         _fail(exc)
+    except KeyboardInterrupt as exc:  # the half-trained set was removed (stance.train)
+        import sys
+
+        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+        print(f"stance: {what}; {output_dir} left as it was", file=sys.stderr, flush=True)
+        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
     stderr_console().print(f"wrote {output_dir} ({', '.join(card['files'])})")
     for name in card.get("trained", []):  # the tasks copied from the shipped set are not news
         info = card["tasks"][name]

@@ -38,19 +38,33 @@ def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
     root.propagate = False
 
 
+#: Seconds between two plain progress lines (stderr not a terminal).
+LOG_INTERVAL = 30.0
+
+
 class Progress:
     """A thin wrapper around rich's progress bar: rate and ETA, on stderr, or nothing.
 
     ``threaded=False`` draws only when ``track`` advances (no refresh thread): for work that
-    forks worker processes, which must not inherit a thread holding the console's locks."""
+    forks worker processes, which must not inherit a thread holding the console's locks.
+    ``plain`` (default: when stderr is not a terminal, as in a cron job's log) logs one plain
+    line every ``interval`` seconds instead of drawing a bar: items done, rate, and the total
+    when known."""
 
-    def __init__(self, enabled: bool = True, threaded: bool = True):
+    def __init__(self, enabled: bool = True, threaded: bool = True, plain: bool | None = None,
+                 interval: float = LOG_INTERVAL):
         self.enabled = enabled
         self.threaded = threaded
+        self.plain = plain
+        self.interval = interval
         self._progress = None
 
     def __enter__(self) -> Progress:
-        if self.enabled:
+        if self.enabled and self.plain is None:
+            import sys
+
+            self.plain = not sys.stderr.isatty()
+        if self.enabled and not self.plain:
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -87,7 +101,10 @@ class Progress:
         """Yield ``items``, advancing the bar by ``weight(item)`` (default 1) per item (the
         bar itself is updated at most every 0.1 s: millions of items cost no more)."""
         if self._progress is None:
-            yield from items
+            if self.enabled and self.plain:
+                yield from self._logged(items, description, total, unit, weight)
+            else:
+                yield from items
             return
         task = self._progress.add_task(description, total=total, rate="")
         start = last = time.perf_counter()
@@ -101,6 +118,34 @@ class Progress:
                 shown, last = done, now
         if done > shown:
             self._advance(task, done - shown, done / max(time.perf_counter() - start, 1e-9), unit)
+
+    def _logged(self, items: Iterable[T], description: str, total: int | None, unit: str,
+                weight) -> Iterator[T]:
+        """``track`` without a bar: a log line every ``interval`` seconds, and one at the end
+        when any was written."""
+        start = last = time.perf_counter()
+        done = lines = 0
+        for item in items:
+            yield item
+            done += weight(item) if weight else 1
+            now = time.perf_counter()
+            if now - last >= self.interval:
+                self._log_line(description, done, total, now - start, unit)
+                last, lines = now, lines + 1
+        if lines:
+            self._log_line(description, done, total, time.perf_counter() - start, unit)
+
+    @staticmethod
+    def _log_line(description: str, done: int, total: int | None, seconds: float,
+                  unit: str) -> None:
+        rate = done / max(seconds, 1e-9)
+        of = f" of {total:,} ({100 * done / total:.0f} %)" if total else ""
+        eta = ""
+        if total and done < total and rate > 0:
+            left = int((total - done) / rate)
+            eta = f", ETA {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
+        log.info("%s: %s %s%s in %.0f s, %s %s/s%s", description, f"{done:,}", unit, of,
+                 seconds, f"{rate:,.0f}", unit, eta)
 
     def _advance(self, task, step: int, rate: float, unit: str) -> None:
         self._progress.update(task, advance=step, rate=f"{rate:,.0f} {unit}/s",

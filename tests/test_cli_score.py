@@ -62,9 +62,9 @@ def test_malformed_line_in_the_middle_comes_back_in_place(tmp_path):
     assert res.exit_code == 1  # some lines were bad
     out = parse(res.stdout)
     assert len(out) == 4
-    assert set(out[1]) == {"error", "line"} and out[1]["line"] == 2
-    assert str(f) in out[1]["error"]
-    assert set(out[2]) == {"error", "line"} and out[2]["line"] == 3
+    assert set(out[1]) == {"error", "line", "source"} and out[1]["line"] == 2
+    assert str(f) in out[1]["error"] and out[1]["source"] == str(f)
+    assert set(out[2]) == {"error", "line", "source"} and out[2]["line"] == 3
     assert out[3]["stance"][0]["target"] == "Russia"
 
 

@@ -4,7 +4,7 @@ from stance.progress import Progress
 
 
 def test_track_yields_every_item_and_the_bar_ends_complete():
-    with Progress(enabled=True) as bar:
+    with Progress(enabled=True, plain=False) as bar:
         out = list(bar.track(iter(range(5000)), "rows", total=5000))
         words = list(bar.track(["a b", "c", "d e f"], "words", weight=lambda s: len(s.split())))
         done = [task.completed for task in bar._progress.tasks]
@@ -21,7 +21,7 @@ def test_unthreaded_bar_starts_no_thread_and_still_completes():
     import threading
 
     before = threading.active_count()
-    with Progress(enabled=True, threaded=False) as bar:
+    with Progress(enabled=True, threaded=False, plain=False) as bar:
         assert threading.active_count() == before  # nothing a fork could inherit mid-lock
         list(bar.track(iter(range(300)), "rows", total=300))
         assert bar._progress.tasks[0].completed == 300
