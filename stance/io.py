@@ -184,7 +184,7 @@ CSV_FIELD_LIMIT = 2**31 - 1
 def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record]:
     """Rows of a CSV file with a header row naming the fields (``text`` required), as
     records or error records; ``line`` is the file line where the row ends, ``row`` the data
-    row's number. Empty cells are kept as ``""``."""
+    row's number. Empty cells are kept as ``""`` (an empty ``id`` is left out)."""
     for _, rec in _csv_rows(fh, source, delimiter):
         yield rec
 
@@ -220,7 +220,9 @@ def _csv_rows(fh: IO[str], source: str, delimiter: str) -> Iterator[tuple[int, R
             yield n, error_record("more cells than the header has columns", n, source,
                                   row=row_no, id=rid)
             continue
-        rec = {k: v for k, v in row.items() if v is not None}
+        # empty cells stay "", but an empty id is no id: "" would link every empty parent_id
+        # to that row (stance.scorer.resolve_parents)
+        rec = {k: v for k, v in row.items() if v is not None and (v != "" or k != "id")}
         if "text" not in rec:  # fewer cells than the header: DictReader leaves them out
             yield n, error_record("fewer cells than the header has columns: no 'text'", n,
                                   source, row=row_no, id=rid)

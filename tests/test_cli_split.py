@@ -95,7 +95,8 @@ def test_score_several_pages_in_order_with_a_bad_page_in_place(tmp_path):
     n_html = sources.count(str(html))
     assert n_html and sources[:n_html] == [str(html)] * n_html
     bad = rows[n_html]
-    assert set(bad) == {"error", "line"} and "junk.html" in bad["error"]
+    assert set(bad) == {"error", "line", "source"} and "junk.html" in bad["error"]
+    assert bad["source"] == str(junk)  # an error record joins back to its file
     assert sources[n_html + 1 :] == [str(text)] * (len(rows) - n_html - 1)
     # each page's replies find their parents on the same page
     assert all("reply_stance" in r for r in rows if r.get("parent_id"))

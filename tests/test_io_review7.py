@@ -89,3 +89,11 @@ def test_readme_column_mapping_example_loads_the_teams_export(tmp_path, private_
     assert len(rows) == 40
     assert rows["Comment number 0"]["uncivil"] == 1 and rows["Comment number 0"]["insult"] == 1
     assert rows["Comment number 2"]["uncivil"] == 0 and rows["Comment number 1"]["insult"] == 0
+
+
+def test_an_empty_csv_id_is_no_id_so_empty_parent_ids_link_to_nothing(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("id,text,parent_id\n,First comment.,\n,Second comment.,\n")
+    out = list(read_records(path))
+    assert out == [{"text": "First comment.", "parent_id": ""},
+                   {"text": "Second comment.", "parent_id": ""}]
