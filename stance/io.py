@@ -220,9 +220,8 @@ def _csv_rows(fh: IO[str], source: str, delimiter: str) -> Iterator[tuple[int, R
             yield n, error_record("more cells than the header has columns", n, source,
                                   row=row_no, id=rid)
             continue
-        # empty cells stay "", but an empty id is no id: "" would link every empty parent_id
-        # to that row (stance.scorer.resolve_parents)
-        rec = {k: v for k, v in row.items() if v is not None and (v != "" or k != "id")}
+        # empty cells stay "" (a blank id or parent_id links nothing: scorer.resolve_parents)
+        rec = {k: v for k, v in row.items() if v is not None}
         if "text" not in rec:  # fewer cells than the header: DictReader leaves them out
             yield n, error_record("fewer cells than the header has columns: no 'text'", n,
                                   source, row=row_no, id=rid)

@@ -430,16 +430,25 @@ def resolve_parents(records: Iterator[Record], batch_size: int, memory: int = 1_
                 continue
             parent = rec.get("parent_text")
             if not (isinstance(parent, str) and parent.strip()):
-                pid = rec.get("parent_id")
-                parent = seen.get(str(pid)) if pid is not None else None
+                pid = _link_key(rec.get("parent_id"))
+                parent = seen.get(pid) if pid is not None else None
             parents.append(parent or None)
-            if rec.get("id") is not None:
-                key = str(rec["id"])
+            key = _link_key(rec.get("id"))
+            if key is not None:
                 seen.pop(key, None)  # a repeated id now means this record (the latest)
                 seen[key] = rec["text"]
                 if len(seen) > memory:
                     del seen[next(iter(seen))]
         yield batch, parents
+
+
+def _link_key(value) -> str | None:
+    """An ``id`` / ``parent_id`` as the key that links a reply to its parent; None for a
+    missing or blank one (an empty CSV cell is no id: blank ids never link)."""
+    if value is None:
+        return None
+    key = str(value)
+    return key if key.strip() else None
 
 
 #: ``jobs=0`` scores in worker processes only past this many batches of input (workers

@@ -91,9 +91,14 @@ def test_readme_column_mapping_example_loads_the_teams_export(tmp_path, private_
     assert rows["Comment number 2"]["uncivil"] == 0 and rows["Comment number 1"]["insult"] == 0
 
 
-def test_an_empty_csv_id_is_no_id_so_empty_parent_ids_link_to_nothing(tmp_path):
+def test_empty_csv_cells_pass_through_and_blank_ids_link_nothing(tmp_path):
+    from stance.scorer import resolve_parents
+
     path = tmp_path / "blank.csv"
-    path.write_text("id,text,parent_id\n,First comment.,\n,Second comment.,\n")
+    path.write_text("id,text,parent_id\n,First comment.,\n,Second comment.,\n"
+                    "c3,Third.,\n c4,Reply to the third.,c3\n")
     out = list(read_records(path))
-    assert out == [{"text": "First comment.", "parent_id": ""},
-                   {"text": "Second comment.", "parent_id": ""}]
+    assert out[0] == {"id": "", "text": "First comment.", "parent_id": ""}
+    out.append({"id": " ", "text": "Fifth.", "parent_id": " "})  # blank, as JSONL may have
+    (batch, parents), = resolve_parents(iter(out), batch_size=10)
+    assert parents == [None, None, None, "Third.", None]
