@@ -31,6 +31,7 @@ fitted classifier is used as is; None runs the rules alone. A model set without
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -119,6 +120,12 @@ def split(
         raise InputError("page is nested too deeply to read", source=name) from exc
     except MemoryError as exc:
         raise InputError("page is too large to read in memory", source=name) from exc
+    announced = result.pop("announced", 0)
+    if announced and not result["comments"]:
+        logging.getLogger("stance.splitter").warning(
+            "%s: the page announces %d comment(s) but none was recovered (comments loaded by "
+            "a script are not in a saved page; or the comment markup is one the splitter does "
+            "not know)", name, announced)
     return {"source": name, **result}
 
 

@@ -11,7 +11,13 @@ import numpy as np
 from stance.splitter.blocks import Page, parse
 from stance.splitter.decode import Deadline
 from stance.splitter.features import _COMMENT_TOKENS, block_rows
-from stance.splitter.patterns import COMMENTS_HEADER, UI_LINE, WIDGET, is_prompt
+from stance.splitter.patterns import (
+    COMMENTS_HEADER,
+    UI_LINE,
+    WIDGET,
+    announced_comments,
+    is_prompt,
+)
 from stance.splitter.text import is_chrome
 from stance.splitter.thread import build_thread
 
@@ -70,7 +76,10 @@ def split_html(text: str, options, name: str, model=None) -> dict:
         if at is not None and sum(len(_WORD.findall(p)) for p in parts[:at]) <= 3 * (at + 1):
             parts = parts[at + 1 :]
     parts = [p for p in parts if not (len(p) < 300 and (is_chrome(p) or COMMENTS_HEADER.match(p)))]
-    return {"title": title, "article": "\n\n".join(parts), "comments": comments}
+    out = {"title": title, "article": "\n\n".join(parts), "comments": comments}
+    if not comments:
+        out["announced"] = announced_comments(b.text for b in page.blocks)
+    return out
 
 
 def _norm(s: str) -> str:

@@ -65,6 +65,16 @@ def is_section_head(s: str) -> bool:
     return bool(COMMENTS_HEADER.match(s) or COUNTED_HEAD.match(s))
 
 
+def announced_comments(texts) -> int:
+    """The largest count a comment section's counted heading ("Comments (5)", "Discussion
+    12") announces among ``texts`` (short lines or blocks); 0 when none does."""
+    best = 0
+    for s in texts:
+        if len(s) < 60 and COUNTED_HEAD.match(s):
+            best = max(best, int(re.search(r"\d[\d,]*", s).group().replace(",", "")))
+    return best
+
+
 COMMENT_PROMPT = re.compile(
     r"(?:leave\s+a\s+(?:reply|comment)|post\s+a\s+comment|add\s+(?:a\s+|your\s+)?comment|"
     r"to\s+participate\s+in\s+the\s+discussion|log\s*in\s+or\s+register|"

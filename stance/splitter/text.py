@@ -30,6 +30,7 @@ from stance.splitter.patterns import (
     DATE_ONLY,
     UI_LINE,
     WIDGET,
+    announced_comments,
     is_prompt,
     is_section_head,
     reply_to,
@@ -765,4 +766,7 @@ def split_text(text: str, options, name: str, model=None) -> dict:
         # a record opener led to no thread after all: its lines are the article's
         article = "\n\n".join(pre + article_lines(lines[body_start:], title, deadline))
     deadline.check()
-    return {"title": title, "article": article, "comments": comments}
+    out = {"title": title, "article": article, "comments": comments}
+    if not comments:
+        out["announced"] = announced_comments(ln.strip() for ln in lines)
+    return out
