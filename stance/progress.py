@@ -107,33 +107,45 @@ class Progress:
                 yield from items
             return
         task = self._progress.add_task(description, total=total, rate="")
-        start = last = time.perf_counter()
-        done = shown = 0
-        for item in items:
-            yield item
-            done += weight(item) if weight else 1
-            now = time.perf_counter()
-            if now - last >= 0.1:
-                self._advance(task, done - shown, done / max(now - start, 1e-9), unit)
-                shown, last = done, now
-        if done > shown:
-            self._advance(task, done - shown, done / max(time.perf_counter() - start, 1e-9), unit)
+        shown = 0
+
+        def advance(done: int, seconds: float, final: bool) -> None:
+            nonlocal shown
+            if not final or done > shown:
+                self._advance(task, done - shown, done / max(seconds, 1e-9), unit)
+                shown = done
+
+        yield from self._reporting(items, weight, 0.1, advance)
 
     def _logged(self, items: Iterable[T], description: str, total: int | None, unit: str,
                 weight) -> Iterator[T]:
         """``track`` without a bar: a log line every ``interval`` seconds, and one at the end
         when any was written."""
+        lines = 0
+
+        def log_line(done: int, seconds: float, final: bool) -> None:
+            nonlocal lines
+            if not final or lines:
+                self._log_line(description, done, total, seconds, unit)
+                lines += 1
+
+        yield from self._reporting(items, weight, self.interval, log_line)
+
+    @staticmethod
+    def _reporting(items: Iterable[T], weight, every: float, report) -> Iterator[T]:
+        """Yield ``items``, counting ``weight(item)`` (default 1) each; call ``report(done,
+        seconds, final=False)`` at most every ``every`` seconds and ``report(..., True)`` at
+        the end."""
         start = last = time.perf_counter()
-        done = lines = 0
+        done = 0
         for item in items:
             yield item
             done += weight(item) if weight else 1
             now = time.perf_counter()
-            if now - last >= self.interval:
-                self._log_line(description, done, total, now - start, unit)
-                last, lines = now, lines + 1
-        if lines:
-            self._log_line(description, done, total, time.perf_counter() - start, unit)
+            if now - last >= every:
+                report(done, now - start, False)
+                last = now
+        report(done, time.perf_counter() - start, True)
 
     @staticmethod
     def _log_line(description: str, done: int, total: int | None, seconds: float,
