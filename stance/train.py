@@ -202,9 +202,9 @@ def _warn_dropped_heads(task: str, info: dict[str, Any], train) -> None:
 def train(options: TrainOptions | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Train the tasks in ``options.tasks`` and write the model set; return its card, plus
     ``trained``: the tasks this call fitted (the card's other tasks were copied or kept;
-    ``trained`` is not written to the card). The set is written into a new directory beside
-    ``options.output_dir`` and moved into place when every task succeeded: a failed run leaves
-    the output directory as it was."""
+    ``trained`` is not written to the card). The set is written into a hidden directory inside
+    ``options.output_dir`` whose files replace their namesakes there when every task
+    succeeded: a failed run leaves the output directory as it was."""
     options = options or TrainOptions()
     progress = progress or Progress(enabled=False)
     base = training_dir()
@@ -225,8 +225,11 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
     if out.exists() and not out.is_dir():
         raise DataError(f"{out}: exists and is not a directory (--output-dir names a model "
                         "directory)")
-    # trained into a copy beside `out`, moved into place only when every task succeeded: a
-    # failed run leaves `out` as it was (absent, or its previous model set)
+    # trained into a hidden staging directory inside `out`, whose files replace their
+    # namesakes in `out` only when every task succeeded: a failed run leaves `out` as it was
+    # (absent, or its previous model set). Inside, not beside: `out` may be a mount point or
+    # sit in a directory this user cannot write.
+    created = not out.exists()
     work = _staging_dir(out)
     try:
         card = _train_into(work, out, options, progress, main, wanted, cfgs, data, config_path)
@@ -235,40 +238,38 @@ def train(options: TrainOptions | None = None, progress: Progress | None = None)
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
+        if created:
+            shutil.rmtree(out, ignore_errors=True)  # (it held only the staging directory)
         raise
     return card
 
 
 def _staging_dir(out: Path) -> Path:
-    """A new directory beside ``out`` holding a copy of what ``out`` holds (if it exists)."""
+    """A new hidden directory inside ``out`` (made if absent) with a copy of each file of
+    ``out`` (the current model set and its card)."""
     import os
     import shutil
 
-    target = out.resolve() if out.is_symlink() else out
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = target.with_name(f".{target.name}.{os.getpid()}.part")
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / f".stance-train.{os.getpid()}.part"
     if work.exists():  # left by a killed run that had this process id
         shutil.rmtree(work)
-    if target.is_dir():
-        shutil.copytree(target, work, symlinks=True)
-    else:
-        work.mkdir()
+    work.mkdir()
+    for p in out.iterdir():
+        if p.is_file() and not p.name.startswith("."):
+            shutil.copy2(p, work / p.name)
     return work
 
 
 def _move_into_place(work: Path, out: Path) -> None:
-    """Replace ``out`` (the directory a symbolic link ``out`` points to) by ``work``."""
+    """Each file of ``work`` replaces its namesake in ``out`` (``os.replace``, atomic per
+    file), the model cards last, so a card never names files that are not there yet."""
     import os
-    import shutil
 
-    target = out.resolve() if out.is_symlink() else out
-    if not target.exists():
-        os.replace(work, target)
-        return
-    old = target.with_name(f".{target.name}.{os.getpid()}.old")
-    os.replace(target, old)
-    os.replace(work, target)
-    shutil.rmtree(old, ignore_errors=True)
+    cards = ("model_card.json", "MODEL_CARD.md")
+    for p in sorted(work.iterdir(), key=lambda p: (p.name in cards, p.name)):
+        os.replace(p, out / p.name)
+    work.rmdir()
 
 
 def _train_into(work: Path, out: Path, options: TrainOptions, progress: Progress,
@@ -301,7 +302,7 @@ def _train_into(work: Path, out: Path, options: TrainOptions, progress: Progress
         card["tasks"][task] = card_info(info)
         log.info("%s: wrote %s (%.1f MB)", task, out / path.name, path.stat().st_size / 1e6)
     card.update({
-        "name": main.get("name", out.name),
+        "name": main.get("name", out.resolve().name),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": command,
         "config": str(config_path.name),

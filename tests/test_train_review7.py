@@ -8,6 +8,7 @@ import json
 import logging
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from stance.cli import app
@@ -102,3 +103,35 @@ def test_card_rows_say_what_was_trained_after_deduplication():
     card = render_card({"tasks": {"reply": {"sources": info["sources"]}}})
     assert "| team_moderation | 202 trained (346 read) | 54 |" in card
     json.dumps(info)  # the card stays JSON
+
+
+def test_output_dir_is_replaced_file_by_file_from_inside(tmp_path, monkeypatch):
+    """The staging directory lives inside --output-dir (which may be a mount point, ".", or
+    in a directory the user cannot write); on success its files replace their namesakes."""
+    import stance.train as tr
+    from stance.options import TrainOptions
+
+    def fake_train_into(work, out, *args):
+        assert work.parent == out.resolve() or work.parent == out
+        assert (work / "keep.txt").read_text() == "kept"  # the set's files are copied in
+        (work / "incivility.joblib").write_text("new")
+        return {"tasks": {}}
+
+    monkeypatch.setattr(tr, "_train_into", fake_train_into)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keep.txt").write_text("kept")
+    (tmp_path / "incivility.joblib").write_text("old")
+    opts = TrainOptions(tasks=("incivility",), output_dir=".", data_dir=tmp_path)
+    tr.train(opts)  # "." crashed before (a staging name from an empty directory name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["incivility.joblib", "keep.txt"]
+    assert (tmp_path / "incivility.joblib").read_text() == "new"
+
+    def failing(work, out, *args):
+        (work / "incivility.joblib").write_text("half")
+        raise RuntimeError("fit failed")
+
+    monkeypatch.setattr(tr, "_train_into", failing)
+    with pytest.raises(RuntimeError):
+        tr.train(opts)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["incivility.joblib", "keep.txt"]
+    assert (tmp_path / "incivility.joblib").read_text() == "new"
