@@ -143,8 +143,12 @@ def _interrupted(exc: KeyboardInterrupt, done: int, output: Path | None) -> None
     import sys
 
     what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
-    where = ("the records before it are on stdout" if output is None or str(output) == "-"
-             else f"{output} not written (nothing changed there)")
+    if output is None or str(output) == "-":
+        where = "the records before it are on stdout"
+    elif output.exists() and not output.is_file():  # a pipe or device: written to directly
+        where = f"the records before it went to {output}"
+    else:
+        where = f"{output} not written (nothing changed there)"
     print(f"stance: {what} after {done:,} records; {where}", file=sys.stderr, flush=True)
     raise typer.Exit(143 if isinstance(exc, _Terminated) else 130)
 
@@ -349,10 +353,10 @@ def score(
             total = sum(_count_lines(Path(f)) or 0 for f in files) if countable else None
         # no refresh thread: scoring forks worker processes
         with _sigterm_raises(), Progress(enabled=not quiet, threaded=False) as bar, \
-                open_output(output) as out, _scoring_gc():
+                open_output(output) as out, _scoring_gc() as freeze:
             # one scoring per file: a parent_id only matches ids earlier in the same file
             scored = _frozen_after_first(
-                chain.from_iterable(scorer.score_jsonl(counted(r)) for r in inputs))
+                chain.from_iterable(scorer.score_jsonl(counted(r)) for r in inputs), freeze)
             try:
                 n = write_lines(tallied(bar.track(scored, "scoring", total=total,
                                                   unit="comments")), out)
@@ -374,26 +378,32 @@ def score(
 def _scoring_gc():
     """Fewer cyclic-GC passes while scoring: each comment makes many short-lived containers
     and the models and memos are large and long-lived, so at the default thresholds (700,
-    10, 10) the collector took ~10 % of a run re-traversing them. Restored afterwards."""
+    10, 10) the collector took ~10 % of a run re-traversing them. Restored afterwards.
+    Yields whether this run may freeze objects (``_frozen_after_first``): not when the caller
+    (a process embedding the CLI) has frozen some itself, whose freeze is left alone."""
     import gc
 
     old = gc.get_threshold()
+    own = gc.get_freeze_count() == 0
     gc.set_threshold(20_000, 20, 10)
     try:
-        yield
+        yield own
     finally:
         gc.set_threshold(*old)
-        gc.unfreeze()
+        if own:
+            gc.unfreeze()
 
 
-def _frozen_after_first(lines):
+def _frozen_after_first(lines, freeze: bool = True):
     """``lines``; once the first is made (the models are loaded then), every object alive
-    is left out of later collections (``gc.freeze``): they live for the whole run."""
+    is left out of later collections (``gc.freeze``, when ``freeze``): they live for the
+    whole run."""
     import gc
 
     it = iter(lines)
     for line in it:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         yield line
         break
     yield from it

@@ -54,6 +54,18 @@ def test_ctrl_c_says_how_many_records_were_written_and_that_out_was_not(tmp_path
     assert res.exit_code == 130
     assert f"interrupted after 3 records; {out} not written" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+    if hasattr(os, "mkfifo"):  # a pipe is written to directly: its records were delivered
+        import threading
+
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        got: list[str] = []
+        reader = threading.Thread(target=lambda: got.extend(fifo.open().read().splitlines()))
+        reader.start()
+        res = runner.invoke(app, ["score", str(src), "-o", str(fifo), "-j", "1"])
+        reader.join(10)
+        assert res.exit_code == 130 and len(got) == 3
+        assert f"interrupted after 3 records; the records before it went to {fifo}" in res.stderr
 
 
 def test_csv_input_has_no_line_total_and_keeps_empty_cells_and_error_ids(tmp_path,

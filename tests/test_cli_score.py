@@ -338,3 +338,13 @@ def test_score_tunes_the_gc_while_scoring_and_restores_it(sample_comments):
     res = run("score", str(sample_comments), "--quiet", "-j", "1")
     assert res.exit_code == 0, res.output
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    keep = [object() for _ in range(3)]  # a caller's own freeze (a server before forking)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        res = run("score", str(sample_comments), "--quiet", "-j", "1")
+        assert res.exit_code == 0, res.output
+        assert 0 < gc.get_freeze_count() <= frozen  # neither unfrozen nor grown (some die)
+    finally:
+        gc.unfreeze()
+    del keep
