@@ -442,9 +442,10 @@ def _records_of(file: str, splitter="default"):
                     "`stance train --task incivility --output-dir runs/mine`\n\n"
                     "`stance train --limit 2000 --output-dir runs/smoke` (smoke run)\n\n"
                     "Training only some tasks into a new directory starts it from the shipped "
-                    "model set, so the result is complete. The set is written beside "
-                    "--output-dir and moved into place when training succeeded: a failed or "
-                    "interrupted run leaves --output-dir as it was.")
+                    "model set, so the result is complete. The set is written into a "
+                    "hidden directory inside --output-dir and its files moved into place when "
+                    "training succeeded: a failed or interrupted run leaves --output-dir as it "
+                    "was.")
 def train(
     data_dir: DataDirOpt = None,
     config: Annotated[Path | None, typer.Option(

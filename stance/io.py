@@ -184,7 +184,7 @@ CSV_FIELD_LIMIT = 2**31 - 1
 def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record]:
     """Rows of a CSV file with a header row naming the fields (``text`` required), as
     records or error records; ``line`` is the file line where the row ends, ``row`` the data
-    row's number. Empty cells are kept as ``""`` (an empty ``id`` is left out)."""
+    row's number. Empty cells are kept as ``""``."""
     for _, rec in _csv_rows(fh, source, delimiter):
         yield rec
 
