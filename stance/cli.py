@@ -80,6 +80,21 @@ OutputOpt = Annotated[Path | None, typer.Option(
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or info logs.")]
 DataDirOpt = Annotated[Path | None, typer.Option(
     "--data-dir", help="Corpora directory (default: $STANCE_DATA_DIR).")]
+FieldOpt = Annotated[list[str] | None, typer.Option(
+    "--field", "-f", help="NAME=COLUMN: read your field COLUMN as NAME (e.g. "
+    "text=comment_body, id=comment_id); repeatable. The output carries NAME.")]
+
+
+def _fields(specs: list[str] | None) -> dict[str, str] | None:
+    """``--field`` values as {schema name: your field}."""
+    fields = {}
+    for spec in specs or ():
+        name, eq, col = spec.partition("=")
+        if not (eq and name.strip() and col.strip()):
+            raise typer.BadParameter(f"{spec!r}: expected NAME=COLUMN, e.g. text=comment_body",
+                                     param_hint="--field")
+        fields[name.strip()] = col.strip()
+    return fields or None
 
 
 def _fail(exc: Exception) -> None:
@@ -296,6 +311,7 @@ def score(
         "--jobs", "-j", min=0, help="Worker processes (forked after the models load, on "
         "Linux); 0 = one per core when the input is longer than one batch (four where workers "
         "cannot fork), 1 = this process only.")] = 0,
+    field: FieldOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Score comments: stance toward each target, incivility, and reply stance."""
@@ -305,6 +321,7 @@ def score(
     from stance.scorer import Scorer, comments_to_records
 
     _setup(quiet)
+    fields = _fields(field)
     opts = ScoreOptions(model_dir=model, batch_size=batch_size, targets=tuple(target or ()),
                         threshold=threshold, reply=reply, kinds=kinds, jobs=jobs)
     errors = done = 0
@@ -346,7 +363,7 @@ def score(
             inputs = [comments_to_records(split_file(files[0], model=splitter))]
             total = len(inputs[0])
         else:
-            inputs = (_records_of(f, splitter) for f in files)
+            inputs = (_records_of(f, splitter, fields) for f in files)
             # a JSONL line is a record; a CSV row may span lines (no total for CSV/TSV/XML)
             countable = all(f != "-" and f not in pages and not f.lower().endswith(".gz")
                             and _format(f) == "jsonl" for f in files)
@@ -409,11 +426,11 @@ def _frozen_after_first(lines, freeze: bool = True):
     yield from it
 
 
-def _records_of(file: str, splitter="default"):
+def _records_of(file: str, splitter="default", fields: dict[str, str] | None = None):
     """The records of one input of ``stance score``: a page's comments (split with
-    ``splitter``, as ``stance.splitter.split`` takes it), or a file's lines, each with
-    ``source`` = the file's path unless it has a ``source`` of its own (not for stdin; error
-    records get it too).
+    ``splitter``, as ``stance.splitter.split`` takes it), or a file's lines (``fields``
+    renamed, see ``stance.io.read_records``), each with ``source`` = the file's path unless
+    it has a ``source`` of its own (not for stdin; error records get it too).
     A page that cannot be split is one error record in its place."""
     from stance.errors import InputError
     from stance.io import read_records
@@ -428,9 +445,9 @@ def _records_of(file: str, splitter="default"):
             yield {"error": str(exc), "line": 0, "source": file}
         return
     if file == "-":
-        yield from read_records(file)
+        yield from read_records(file, fields)
         return
-    for rec in read_records(file):
+    for rec in read_records(file, fields):
         if isinstance(rec, dict) and "source" not in rec:  # error records too
             rec["source"] = file
         yield rec
@@ -513,6 +530,7 @@ def evaluate(
         min=0.0, max=1.0, help="Incivility decision threshold for F1 (default: the incivility "
         "model's own, stated in its model card).")
     ] = None,
+    field: FieldOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Evaluate a model set on labelled rows and print a metrics table."""
@@ -523,6 +541,7 @@ def evaluate(
     from stance.progress import log
 
     _setup(quiet)
+    fields = _fields(field)
     opts = EvaluateOptions(model_dir=model, threshold=threshold)
     if output is not None and output.is_dir():  # fail before the work, not after it
         _fail(StanceError(f"{output}: is a directory, expected a file to write"))
@@ -539,7 +558,7 @@ def evaluate(
     bad = 0
     try:
         for spec in data:
-            rows, errors = load_rows(spec, data_dir=data_dir, limit=limit)
+            rows, errors = load_rows(spec, data_dir=data_dir, limit=limit, fields=fields)
             for err in errors:
                 log.warning(err["error"])
             bad += len(errors)

@@ -88,11 +88,12 @@ def _is_label(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None = None
-              ) -> tuple[list[Record], list[Record]]:
+def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None = None,
+              fields: dict[str, str] | None = None) -> tuple[list[Record], list[Record]]:
     """Rows of a JSONL file, of ``corpus:NAME[:SPLIT]`` (a registered corpus, default split
     ``dev``), or of ``hf:<hub id or local dataset directory>`` (a dataset in a common schema;
-    its dev split, carved from train when it has none).
+    its dev split, carved from train when it has none). ``fields``: a file's fields read
+    under schema names (``stance.io.read_records``).
 
     Returns ``(rows, errors)``: unreadable lines become error records, never dropped silently.
     """
@@ -119,7 +120,7 @@ def load_rows(spec: str, data_dir: str | Path | None = None, limit: int | None =
     from stance.io import _format
 
     table = _format(spec) in ("csv", "tsv")
-    for line, rec in read_numbered(spec):
+    for line, rec in read_numbered(spec, fields):
         if table and not is_error(rec):  # an empty CSV cell is no label (nor a parent_id)
             rec = {k: v for k, v in rec.items() if v != "" or k == "text"}
         why = None if is_error(rec) else label_problem(rec)

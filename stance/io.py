@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -82,6 +82,30 @@ def validate(obj: Any) -> str | None:
     return None
 
 
+def check_fields(fields: Mapping[str, str]) -> None:
+    """Reject a ``fields`` mapping (schema name -> your field name) that would lose data:
+    two schema names read from one field."""
+    cols = list(fields.values())
+    twice = sorted({c for c in cols if cols.count(c) > 1})
+    if twice:
+        raise InputError(f"field(s) {twice} mapped to more than one name", "--field")
+
+
+def rename(obj: Record, fields: Mapping[str, str]) -> str | None:
+    """Rename, in place, each field ``fields[name]`` of ``obj`` to ``name`` (your export's
+    ``comment_body`` read as ``text``); a record holding both names is not renamed and its
+    problem is returned (nothing is overwritten)."""
+    for name, col in fields.items():
+        if col in obj and name != col and name in obj:
+            return f"has both {name!r} and {col!r} (--field {name}={col})"
+    new = {col: name for name, col in fields.items()}
+    if not new.keys().isdisjoint(obj):
+        items = [(new.get(k, k), v) for k, v in obj.items()]  # in place, order kept
+        obj.clear()
+        obj.update(items)
+    return None
+
+
 @cache
 def _decoder() -> json.JSONDecoder:
     """One strict decoder (no NaN/Infinity, no out-of-range floats), built once."""
@@ -113,12 +137,14 @@ def _not_unicode(line: str) -> str | None:
     return None
 
 
-def parse_lines(lines: Iterable[str], source: str) -> Iterator[Record]:
+def parse_lines(lines: Iterable[str], source: str,
+                fields: Mapping[str, str] | None = None) -> Iterator[Record]:
     """Parse JSONL lines into records or error records, one per line, in order.
 
     Besides malformed JSON and invalid records, a line is an error when it is not valid
     UTF-8, when its strings hold unpaired surrogates (``"\\ud83d"``), or when it uses
     NaN/Infinity or an out-of-range number (they could not be written back as JSON).
+    ``fields``: schema name -> your field name, read under the schema name (``rename``).
     """
     for n, raw in enumerate(lines, start=1):
         line = raw.strip()
@@ -142,7 +168,11 @@ def parse_lines(lines: Iterable[str], source: str) -> Iterator[Record]:
             continue
         if "\\u" in line and ("\\ud" in line or "\\uD" in line):
             why = _not_unicode(dumps(obj))
+        if fields and isinstance(obj, dict):
+            why = why or rename(obj, fields)
         why = why or validate(obj)
+        if why and fields and isinstance(obj, dict) and "id" not in obj:
+            obj = {"id": obj.get(fields.get("id", "id"))}  # the id under your name
         yield error_record(why, n, source, id=_id_of(obj)) if why else obj
 
 
@@ -181,15 +211,18 @@ def _format(path: str | Path) -> str:
 CSV_FIELD_LIMIT = 2**31 - 1
 
 
-def parse_csv(fh: IO[str], source: str, delimiter: str = ",") -> Iterator[Record]:
+def parse_csv(fh: IO[str], source: str, delimiter: str = ",",
+              fields: Mapping[str, str] | None = None) -> Iterator[Record]:
     """Rows of a CSV file with a header row naming the fields (``text`` required), as
     records or error records; ``line`` is the file line where the row ends, ``row`` the data
-    row's number. Empty cells are kept as ``""``."""
-    for _, rec in _csv_rows(fh, source, delimiter):
+    row's number. Empty cells are kept as ``""``. ``fields``: schema name -> your column,
+    read under the schema name."""
+    for _, rec in _csv_rows(fh, source, delimiter, fields):
         yield rec
 
 
-def _csv_rows(fh: IO[str], source: str, delimiter: str) -> Iterator[tuple[int, Record]]:
+def _csv_rows(fh: IO[str], source: str, delimiter: str,
+              fields: Mapping[str, str] | None = None) -> Iterator[tuple[int, Record]]:
     """``parse_csv`` with the file line where each row ends (a quoted cell may span lines)."""
     import csv
 
@@ -199,8 +232,16 @@ def _csv_rows(fh: IO[str], source: str, delimiter: str) -> Iterator[tuple[int, R
     reader = csv.DictReader(fh, delimiter=delimiter)
     if reader.fieldnames is None:
         return
+    if fields:
+        header = dict.fromkeys(reader.fieldnames)
+        problem = rename(header, fields)
+        if problem:
+            raise InputError(f"the header {problem}", source)
+        reader.fieldnames = list(header)  # (renamed in place: the columns' order kept)
     if "text" not in reader.fieldnames:
-        raise InputError(f"no 'text' column in the header (columns: {reader.fieldnames})", source)
+        hint = "" if fields else "; name yours with --field text=COLUMN"
+        raise InputError(f"no 'text' column in the header (columns: {reader.fieldnames}"
+                         f"{hint})", source)
     row_no = 0
     while True:
         try:
@@ -230,17 +271,23 @@ def _csv_rows(fh: IO[str], source: str, delimiter: str) -> Iterator[tuple[int, R
         yield n, error_record(why, n, source, row=row_no, id=rid) if why else rec
 
 
-def read_records(path: str | Path) -> Iterator[Record]:
+def read_records(path: str | Path, fields: Mapping[str, str] | None = None
+                 ) -> Iterator[Record]:
     """Yield one record or error record per line of a JSONL file, per row of a CSV/TSV
     file with a header row, or per post of a Disqus XML export (``stance.exports``); ``-``
-    is stdin, read as JSONL; ``.gz`` files are read too."""
-    for _, rec in read_numbered(path):
+    is stdin, read as JSONL; ``.gz`` files are read too. ``fields`` maps schema names to
+    your field names (``{"text": "comment_body"}``): those fields are read, and written back
+    out, under the schema names (a Disqus export has its own names)."""
+    for _, rec in read_numbered(path, fields):
         yield rec
 
 
-def read_numbered(path: str | Path) -> Iterator[tuple[int, Record]]:
+def read_numbered(path: str | Path, fields: Mapping[str, str] | None = None
+                  ) -> Iterator[tuple[int, Record]]:
     """``read_records`` with where each record is: its line (JSONL), the line where its row
     ends (CSV/TSV), or its position (a Disqus export's posts)."""
+    if fields:
+        check_fields(fields)
     source = "<stdin>" if str(path) == "-" else str(path)
     kind = "jsonl" if str(path) == "-" else _format(path)
     if kind in ("jsonl", "xml") and str(path) != "-" and Path(path).is_file():
@@ -254,10 +301,10 @@ def read_numbered(path: str | Path) -> Iterator[tuple[int, Record]]:
                              source)
     if kind != "jsonl":
         with open_text(path, newline="") as fh:
-            yield from _csv_rows(fh, source, "\t" if kind == "tsv" else ",")
+            yield from _csv_rows(fh, source, "\t" if kind == "tsv" else ",", fields)
         return
     with open_text(path) as fh:
-        yield from enumerate(parse_lines(fh, source), start=1)
+        yield from enumerate(parse_lines(fh, source, fields), start=1)
 
 
 #: check_circular=False: no id bookkeeping per dict/list (~15 % of the encoding); records are
