@@ -233,11 +233,11 @@ def _csv_rows(fh: IO[str], source: str, delimiter: str,
     if reader.fieldnames is None:
         return
     if fields:
-        header = dict.fromkeys(reader.fieldnames)
-        problem = rename(header, fields)
+        problem = rename(dict.fromkeys(reader.fieldnames), fields)
         if problem:
             raise InputError(f"the header {problem}", source)
-        reader.fieldnames = list(header)  # (renamed in place: the columns' order kept)
+        new = {col: name for name, col in fields.items()}  # by position: a header may repeat
+        reader.fieldnames = [new.get(c, c) for c in reader.fieldnames]
     if "text" not in reader.fieldnames:
         hint = "" if fields else "; name yours with --field text=COLUMN"
         raise InputError(f"no 'text' column in the header (columns: {reader.fieldnames}"

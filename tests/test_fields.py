@@ -22,6 +22,9 @@ def test_csv_columns_are_read_under_schema_names_in_their_order(tmp_path):
     assert list(read_records(path, TEAM)) == [
         {"id": "k1", "text": "First.", "parent_id": "", "desk": "world"},
         {"id": "k2", "text": "Second.", "parent_id": "k1", "desk": ""}]
+    repeated = tmp_path / "repeated.csv"  # a repeated column name reads as without --field
+    repeated.write_text("comment_body,note,note\nHello.,a,b\n")
+    assert list(read_records(repeated, TEAM)) == [{"text": "Hello.", "note": "b"}]
     with pytest.raises(InputError, match=r"--field text=COLUMN"):
         list(read_records(path))  # without the mapping: the error says how
     both = tmp_path / "both.csv"
